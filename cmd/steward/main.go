@@ -1,0 +1,43 @@
+// Command steward is the Steward hub: `steward serve` runs it, `steward migrate` and
+// `steward token create` work offline on its database, and the other commands call a running
+// hub's API for everyday work and scripting.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v3"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app := &cli.Command{
+		Name:    "steward",
+		Usage:   "keep managed computers in the state the MSP wants",
+		Version: version,
+		Commands: []*cli.Command{
+			serveCommand(),
+			migrateCommand(),
+			tokenCommand(),
+			tenantsCommand(),
+		},
+	}
+	if err := app.Run(ctx, os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "steward:", err)
+		var exit cli.ExitCoder
+		if errors.As(err, &exit) {
+			os.Exit(exit.ExitCode())
+		}
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,177 @@
+// Package hub assembles one instance of the Steward hub: it opens and migrates the database,
+// builds the services and the API, and serves HTTP until told to stop. cmd/steward and the
+// end-to-end tests both start the hub through this package.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/stewardhq/steward/core/api"
+	"github.com/stewardhq/steward/core/apitoken"
+	"github.com/stewardhq/steward/core/jobs"
+	"github.com/stewardhq/steward/core/store"
+	"github.com/stewardhq/steward/core/tenant"
+)
+
+// Config says where the hub keeps its data and where it listens. The zero value runs on an
+// embedded SQLite file under ./data and listens on 127.0.0.1:8080.
+type Config struct {
+	// DataDir holds the SQLite file (when DatabaseURL is empty), the blob folder and the
+	// generated keys. Default "./data".
+	DataDir string
+	// DatabaseURL selects PostgreSQL (postgres://…) instead of the embedded SQLite file.
+	DatabaseURL string
+	// Listen is the HTTP address. Default "127.0.0.1:8080".
+	Listen string
+	// MSPName names the MSP's own tenant when it is created at the first start.
+	MSPName string
+	// HousekeepingInterval is how often expired tokens are removed. Default 1h.
+	HousekeepingInterval time.Duration
+	// JobPollInterval is how often an idle instance looks for jobs. Default 500ms.
+	JobPollInterval time.Duration
+	Logger          *slog.Logger
+	Version         string
+}
+
+func (c *Config) defaults() {
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.MSPName == "" {
+		c.MSPName = "MSP"
+	}
+	if c.HousekeepingInterval == 0 {
+		c.HousekeepingInterval = time.Hour
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+}
+
+// Hub is one running instance.
+type Hub struct {
+	cfg     Config
+	log     *slog.Logger
+	Store   *store.Store
+	Jobs    *jobs.Queue
+	Tenants *tenant.Service
+	Tokens  *apitoken.Service
+	API     *api.Server
+}
+
+// Open prepares an instance: data folders and keys, database and migrations, the MSP tenant,
+// the services. It serves nothing until Run.
+func Open(ctx context.Context, cfg Config) (*Hub, error) {
+	cfg.defaults()
+	for _, dir := range []string{cfg.DataDir, filepath.Join(cfg.DataDir, "blobs")} {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data folder: %w", err)
+		}
+	}
+	if _, err := LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys")); err != nil {
+		return nil, err
+	}
+
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL,
+		DataDir: cfg.DataDir, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+
+	h := &Hub{cfg: cfg, log: cfg.Logger, Store: st,
+		Tenants: tenant.NewService(st.DB), Tokens: apitoken.NewService(st.DB)}
+	if _, err := h.Tenants.EnsureMSP(ctx, cfg.MSPName); err != nil {
+		st.Close()
+		return nil, err
+	}
+
+	h.Jobs = jobs.New(st, jobs.Config{Logger: cfg.Logger, PollInterval: cfg.JobPollInterval})
+	h.Jobs.Every("housekeeping", cfg.HousekeepingInterval, h.housekeeping)
+
+	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
+		Tenants: h.Tenants, Ready: h.ready})
+	return h, nil
+}
+
+// Run starts the job queue and serves HTTP until ctx ends, then shuts down gracefully. When
+// listening has begun, onListen (if set) receives the address.
+func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
+	ln, err := net.Listen("tcp", h.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", h.cfg.Listen, err)
+	}
+	if err := h.Jobs.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+
+	srv := &http.Server{Handler: h.API, ReadHeaderTimeout: 10 * time.Second,
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	h.log.Info("hub listening", "addr", ln.Addr().String(), "database", h.Store.Dialect())
+	if onListen != nil {
+		onListen(ln.Addr().String())
+	}
+
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	h.log.Info("hub stopping")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	shutErr := srv.Shutdown(shutCtx)
+	jobErr := h.Jobs.Stop(shutCtx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, shutErr, jobErr)
+}
+
+// Close releases the database.
+func (h *Hub) Close() error { return h.Store.Close() }
+
+func (h *Hub) ready(ctx context.Context) error {
+	if err := h.Store.DB.PingContext(ctx); err != nil {
+		return fmt.Errorf("database unreachable: %w", err)
+	}
+	pending, err := h.Store.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%d migrations pending", len(pending))
+	}
+	return nil
+}
+
+// housekeeping removes what has expired.
+func (h *Hub) housekeeping(ctx context.Context) error {
+	n, err := h.Tokens.DeleteExpired(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		h.log.Info("expired api tokens removed", "count", n)
+	}
+	return nil
+}
