@@ -14,7 +14,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/stewardhq/steward/core/access"
+	"github.com/stewardhq/steward/core/agents"
+	"github.com/stewardhq/steward/core/computer"
 	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/tenant"
 )
 
@@ -24,10 +27,15 @@ type authenticator interface {
 
 // Config holds what the API serves. Every service must be set.
 type Config struct {
-	Logger  *slog.Logger
-	Version string
-	Auth    authenticator
-	Tenants *tenant.Service
+	Logger    *slog.Logger
+	Version   string
+	Auth      authenticator
+	Tenants   *tenant.Service
+	Agents    *agents.Service
+	Computers *computer.Service
+	Scripts   *scripts.Service
+	// Gateway serves agent connections.
+	Gateway http.Handler
 	// Ready reports whether the instance can serve (database reachable, migrated).
 	Ready func(ctx context.Context) error
 }
@@ -38,6 +46,10 @@ type Server struct {
 	log    *slog.Logger
 	engine *gin.Engine
 	routes *routes
+	// streams ends long-lived responses (live logs) when the server shuts down, so a
+	// graceful shutdown does not wait for them.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // New builds the handler with every route registered.
@@ -48,6 +60,7 @@ func New(cfg Config) *Server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, log: log, engine: gin.New()}
+	s.streams, s.stopStreams = context.WithCancel(context.Background())
 	s.engine.ContextWithFallback = true
 	s.engine.Use(s.recover, s.logRequests)
 	s.engine.NoRoute(func(c *gin.Context) {
@@ -69,11 +82,16 @@ func New(cfg Config) *Server {
 	s.routes.handle(http.MethodGet, "/me", op{summary: "Who the caller is", tag: "meta",
 		resp: access.Principal{}}, s.me)
 	s.tenantRoutes()
+	s.agentRoutes()
+	s.computerRoutes()
 	return s
 }
 
 // ServeHTTP makes the server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// StopStreams ends every live stream; call it when shutdown begins.
+func (s *Server) StopStreams() { s.stopStreams() }
 
 // Doc returns the OpenAPI document.
 func (s *Server) Doc() *openapi3.T { return s.routes.doc }

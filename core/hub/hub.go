@@ -14,9 +14,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/stewardhq/steward/core/agents"
 	"github.com/stewardhq/steward/core/api"
 	"github.com/stewardhq/steward/core/apitoken"
+	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/gateway"
+	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/jobs"
+	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/tenant"
 )
@@ -64,13 +71,20 @@ func (c *Config) defaults() {
 
 // Hub is one running instance.
 type Hub struct {
-	cfg     Config
-	log     *slog.Logger
-	Store   *store.Store
-	Jobs    *jobs.Queue
-	Tenants *tenant.Service
-	Tokens  *apitoken.Service
-	API     *api.Server
+	cfg       Config
+	log       *slog.Logger
+	Store     *store.Store
+	Jobs      *jobs.Queue
+	Tenants   *tenant.Service
+	Tokens    *apitoken.Service
+	Agents    *agents.Service
+	Computers *computer.Service
+	Identify  *identify.Service
+	Scripts   *scripts.Service
+	Gateway   *gateway.Gateway
+	API       *api.Server
+	// Instance identifies this process among the instances sharing the database.
+	Instance string
 }
 
 // Open prepares an instance: data folders and keys, database and migrations, the MSP tenant,
@@ -106,8 +120,17 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Jobs = jobs.New(st, jobs.Config{Logger: cfg.Logger, PollInterval: cfg.JobPollInterval})
 	h.Jobs.Every("housekeeping", cfg.HousekeepingInterval, h.housekeeping)
 
+	h.Instance = uuid.NewString()
+	h.Agents = agents.NewService(st.DB)
+	h.Computers = computer.NewService(st.DB)
+	h.Identify = identify.NewService(st.DB, cfg.Logger)
+	h.Scripts = scripts.NewService(st.DB)
+	h.Gateway = gateway.New(gateway.Config{Logger: cfg.Logger, Instance: h.Instance},
+		h.Agents, h.Identify, h.Scripts)
+
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
-		Tenants: h.Tenants, Ready: h.ready})
+		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
+		Gateway: h.Gateway, Ready: h.ready})
 	return h, nil
 }
 
@@ -123,8 +146,13 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 		return err
 	}
 
+	gwCtx, stopGateway := context.WithCancel(ctx)
+	defer stopGateway()
+	go h.Gateway.Run(gwCtx)
+
 	srv := &http.Server{Handler: h.API, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	srv.RegisterOnShutdown(h.API.StopStreams)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	h.log.Info("hub listening", "addr", ln.Addr().String(), "database", h.Store.Dialect())
@@ -139,6 +167,8 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 	h.log.Info("hub stopping")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	// Agent connections are hijacked, so Shutdown does not wait for them: close them first.
+	h.Gateway.Close()
 	shutErr := srv.Shutdown(shutCtx)
 	jobErr := h.Jobs.Stop(shutCtx)
 	if errors.Is(err, http.ErrServerClosed) {

@@ -82,8 +82,9 @@ func (q *Queue) Every(name string, interval time.Duration, fn func(context.Conte
 // Start begins working jobs.
 func (q *Queue) Start(ctx context.Context) error {
 	client, err := river.NewClient(q.store.RiverDriver(), &river.Config{
-		Logger:            q.log.With("component", "jobs"),
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.MaxWorkers}},
+		Logger: q.log.With("component", "jobs"),
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: q.cfg.MaxWorkers}},
 		Workers:           q.workers,
 		PeriodicJobs:      q.periodic,
 		PollOnly:          true,

@@ -138,7 +138,8 @@ func (s *Store) Close() error {
 
 // IsUniqueViolation reports whether err says a unique constraint refused a row.
 func IsUniqueViolation(err error) bool {
-	return hasCode(err, "23505", sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+	return hasCode(err, "23505", sqlite3.SQLITE_CONSTRAINT_UNIQUE,
+		sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
 // IsForeignKeyViolation reports whether err says a foreign key refused a change.

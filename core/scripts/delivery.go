@@ -1,0 +1,216 @@
+package scripts
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stewardhq/steward/core/access"
+	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/sdk"
+)
+
+// Get returns a run the caller may see.
+func (s *Service) Get(ctx context.Context, id string) (Run, error) {
+	p, err := access.Anyone(ctx)
+	if err != nil {
+		return Run{}, err
+	}
+	r, err := s.load(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if !p.SeesTenant(r.TenantID) {
+		return Run{}, fmt.Errorf("script run %s: %w", id, errs.ErrNotFound)
+	}
+	return r, nil
+}
+
+func (s *Service) load(ctx context.Context, id string) (Run, error) {
+	var r Run
+	err := s.db.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, fmt.Errorf("script run %s: %w", id, errs.ErrNotFound)
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("load script run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// Output returns up to limit lines of a run after sequence number after, in order. The caller
+// must have passed Get for the run.
+func (s *Service) Output(ctx context.Context, runID string, after int64, limit int) (
+	[]sdk.OutputLine, error) {
+	var rows []outputRow
+	err := s.db.NewSelect().Model(&rows).Where("run_id = ?", runID).Where("seq > ?", after).
+		Order("seq").Limit(int64(limit)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read output of run %s: %w", runID, err)
+	}
+	out := make([]sdk.OutputLine, len(rows))
+	for i, r := range rows {
+		out[i] = sdk.OutputLine{Seq: r.Seq, Stream: r.Stream, Text: r.Line, Time: r.At}
+	}
+	return out, nil
+}
+
+// Pending returns the runs an agent has not finished: queued ones, and dispatched ones that
+// must be offered again after a reconnect (the agent never runs one twice).
+func (s *Service) Pending(ctx context.Context, agentID string) ([]Run, error) {
+	var out []Run
+	err := s.db.NewSelect().Model(&out).Where("agent_id = ?", agentID).
+		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched})).
+		Order("created_at").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list pending runs of agent %s: %w", agentID, err)
+	}
+	return out, nil
+}
+
+// QueuedOn returns queued runs of the agents connected to instance.
+func (s *Service) QueuedOn(ctx context.Context, instance string) ([]Run, error) {
+	var out []Run
+	err := s.db.NewSelect().Model(&out).
+		Join("JOIN agents AS a ON a.id = r.agent_id").
+		Where("r.status = ?", StatusQueued).Where("a.connected_instance = ?", instance).
+		Order("r.created_at").Limit(1000).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list queued runs: %w", err)
+	}
+	return out, nil
+}
+
+// MarkDispatched records that a run was handed to its agent.
+func (s *Service) MarkDispatched(ctx context.Context, id string) error {
+	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusDispatched).
+		Set("dispatched_at = ?", s.now()).
+		Where("id = ?", id).Where("status = ?", StatusQueued).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark run %s dispatched: %w", id, err)
+	}
+	return nil
+}
+
+// AppendOutput stores lines an agent reported for one of its runs. Lines already stored are
+// skipped, so resending after a reconnect is harmless.
+func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
+	lines []sdk.OutputLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	if err := s.owned(ctx, agentID, runID); err != nil {
+		return err
+	}
+	rows := make([]outputRow, len(lines))
+	var first time.Time
+	for i, l := range lines {
+		at := l.Time.UTC()
+		if at.IsZero() {
+			at = s.now()
+		}
+		if i == 0 {
+			first = at
+		}
+		rows[i] = outputRow{RunID: runID, Seq: l.Seq, Stream: l.Stream, Line: l.Text, At: at}
+	}
+	for start := 0; start < len(rows); start += 500 {
+		chunk := rows[start:min(start+500, len(rows))]
+		if _, err := s.db.NewInsert().Model(&chunk).On("CONFLICT DO NOTHING").
+			Exec(ctx); err != nil {
+			return fmt.Errorf("store output of run %s: %w", runID, err)
+		}
+	}
+	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("started_at = ?", first).
+		Where("id = ?", runID).Where("started_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark run %s started: %w", runID, err)
+	}
+	s.notify(runID)
+	return nil
+}
+
+// Complete stores how a run ended. A result for a run that already ended is ignored, so a
+// resent result changes nothing.
+func (s *Service) Complete(ctx context.Context, agentID, runID string,
+	res sdk.ScriptResult) error {
+	if err := s.owned(ctx, agentID, runID); err != nil {
+		return err
+	}
+	status := StatusCompleted
+	switch {
+	case res.TimedOut:
+		status = StatusTimedOut
+	case res.Error != "":
+		status = StatusError
+	}
+	finished := res.FinishedAt.UTC()
+	if finished.IsZero() {
+		finished = s.now()
+	}
+	q := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", status).
+		Set("exit_code = ?", res.ExitCode).Set("error = ?", res.Error).
+		Set("timed_out = ?", res.TimedOut).Set("dropped_bytes = ?", res.DroppedBytes).
+		Set("finished_at = ?", finished).
+		Where("id = ?", runID).
+		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched}))
+	if !res.StartedAt.IsZero() {
+		q = q.Set("started_at = ?", res.StartedAt.UTC())
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("store result of run %s: %w", runID, err)
+	}
+	s.notify(runID)
+	return nil
+}
+
+// owned checks that the run belongs to the agent reporting on it.
+func (s *Service) owned(ctx context.Context, agentID, runID string) error {
+	n, err := s.db.NewSelect().Model((*Run)(nil)).Where("id = ?", runID).
+		Where("agent_id = ?", agentID).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("check run %s: %w", runID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("run %s is not a run of agent %s: %w", runID, agentID,
+			errs.ErrForbidden)
+	}
+	return nil
+}
+
+// Wait returns a channel closed at the next change to the run on this instance. Changes made
+// through other instances are not signalled; followers poll as well.
+func (s *Service) Wait(runID string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	s.mu.Lock()
+	s.waiters[runID] = append(s.waiters[runID], ch)
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ws := s.waiters[runID]
+		for i, w := range ws {
+			if w == ch {
+				s.waiters[runID] = append(ws[:i], ws[i+1:]...)
+				break
+			}
+		}
+		if len(s.waiters[runID]) == 0 {
+			delete(s.waiters, runID)
+		}
+	}
+}
+
+func (s *Service) notify(runID string) {
+	s.mu.Lock()
+	ws := s.waiters[runID]
+	delete(s.waiters, runID)
+	s.mu.Unlock()
+	for _, w := range ws {
+		close(w)
+	}
+}
