@@ -30,6 +30,9 @@ func main() {
 			migrateCommand(),
 			tokenCommand(),
 			tenantsCommand(),
+			computersCommand(),
+			agentsCommand(),
+			scriptsCommand(),
 		},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {

@@ -17,6 +17,8 @@ import (
 	"github.com/stewardhq/steward/core/agents"
 	"github.com/stewardhq/steward/core/computer"
 	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/identify"
+	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/tenant"
 )
@@ -34,6 +36,8 @@ type Config struct {
 	Agents    *agents.Service
 	Computers *computer.Service
 	Scripts   *scripts.Service
+	Identify  *identify.Service
+	Persons   *person.Service
 	// Gateway serves agent connections.
 	Gateway http.Handler
 	// Ready reports whether the instance can serve (database reachable, migrated).
@@ -84,6 +88,7 @@ func New(cfg Config) *Server {
 	s.tenantRoutes()
 	s.agentRoutes()
 	s.computerRoutes()
+	s.identifyRoutes()
 	return s
 }
 

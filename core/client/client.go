@@ -74,19 +74,12 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	}
 	defer resp.Body.Close()
 
+	if resp.StatusCode >= 400 {
+		return c.errorFrom(resp)
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("read response: %w", err)
-	}
-	if resp.StatusCode >= 400 {
-		var e struct {
-			Error struct{ Code, Message string } `json:"error"`
-		}
-		if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
-			return &Error{Status: resp.StatusCode, Code: "internal",
-				Message: strings.TrimSpace(string(data))}
-		}
-		return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
 	}
 	if out == nil || len(data) == 0 {
 		return nil
@@ -95,4 +88,17 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		return fmt.Errorf("decode response of %s %s: %w", method, path, err)
 	}
 	return nil
+}
+
+// errorFrom turns an error response into an *Error.
+func (c *Client) errorFrom(resp *http.Response) error {
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var e struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.Unmarshal(data, &e) != nil || e.Error.Code == "" {
+		return &Error{Status: resp.StatusCode, Code: "internal",
+			Message: strings.TrimSpace(string(data))}
+	}
+	return &Error{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
 }

@@ -46,6 +46,7 @@ type Computer struct {
 	SMBIOSUUID    string     `bun:"smbios_uuid" json:"smbiosUuid,omitempty"`
 	UUIDKey       string     `bun:"uuid_key" json:"-"`
 	Serial        string     `bun:"serial" json:"serial,omitempty"`
+	SerialKey     string     `bun:"serial_key" json:"-"`
 	Manufacturer  string     `bun:"manufacturer" json:"manufacturer,omitempty"`
 	Model         string     `bun:"model" json:"model,omitempty"`
 	OSName        string     `bun:"os_name" json:"osName,omitempty"`
@@ -57,6 +58,18 @@ type Computer struct {
 	CreatedAt     time.Time  `bun:"created_at" json:"createdAt"`
 	UpdatedAt     time.Time  `bun:"updated_at" json:"updatedAt"`
 	LastSeenAt    *time.Time `bun:"last_seen_at" json:"lastSeenAt,omitempty"`
+	// StatusReason says why the computer is in its status (a failure, a wipe).
+	StatusReason string `bun:"status_reason" json:"statusReason,omitempty"`
+	// Decision is set while the status is needs_decision.
+	DecisionSuggestion string  `bun:"decision_suggestion" json:"decisionSuggestion,omitempty"`
+	DecisionReason     string  `bun:"decision_reason" json:"decisionReason,omitempty"`
+	DecisionComputerID *string `bun:"decision_computer_id" json:"decisionComputerId,omitempty"`
+	// PrimaryPersonID is the person who uses the computer most; an override sticks.
+	PrimaryPersonID *string `bun:"primary_person_id" json:"primaryPersonId,omitempty"`
+	// PrimaryPersonOverride is the person a technician chose, when one did.
+	PrimaryPersonOverride *string `bun:"primary_person_override" json:"primaryOverride,omitempty"`
+	// RecentUsers are the last users seen signed in, oldest first.
+	RecentUsers []string `bun:"upn_history,type:text" json:"recentUsers"`
 	// Online is true when any pathway reaches the computer now.
 	Online bool `bun:"online,scanonly" json:"online"`
 }
@@ -87,6 +100,8 @@ type inventoryRow struct {
 type Filter struct {
 	TenantID string
 	Status   string
+	// Statuses matches any of these statuses.
+	Statuses []string
 	// Query matches names containing it, case-insensitively.
 	Query string
 }
@@ -136,6 +151,9 @@ func (s *Service) List(ctx context.Context, f Filter, pr paging.Request) (
 	}
 	if f.Status != "" {
 		q = q.Where("c.status = ?", f.Status)
+	}
+	if len(f.Statuses) > 0 {
+		q = q.Where("c.status IN (?)", bun.In(f.Statuses))
 	}
 	if f.Query != "" {
 		q = q.Where("lower(c.name) LIKE ?", "%"+strings.ToLower(f.Query)+"%")

@@ -68,6 +68,7 @@ func New(cfg Config, ag *agents.Service, id *identify.Service, sc *scripts.Servi
 		conns: map[string]*conn{}, kicks: make(chan string, 1024)}
 	sc.OnQueued(g.kick)
 	ag.OnRevoke(g.drop)
+	id.OnRetry(g.requestInventory)
 	return g
 }
 
@@ -77,6 +78,7 @@ type conn struct {
 	agentID  string
 	tenantID string
 	tags     []string
+	enrolled time.Time
 	cancel   context.CancelFunc
 
 	mu         sync.Mutex
@@ -171,7 +173,7 @@ func (g *Gateway) handshake(ctx context.Context, ws *websocket.Conn) (*conn, err
 		return nil, g.refuse(ctx, c, code, err.Error())
 	}
 
-	c.agentID, c.tenantID, c.tags = a.ID, a.TenantID, a.Tags
+	c.agentID, c.tenantID, c.tags, c.enrolled = a.ID, a.TenantID, a.Tags, a.EnrolledAt
 	if a.ComputerID != nil {
 		c.computerID = *a.ComputerID
 	}
@@ -333,8 +335,9 @@ func (g *Gateway) inventory(ctx context.Context, c *conn, inv sdk.Inventory,
 	current := c.computerID
 	c.mu.Unlock()
 	id, err := g.identify.Report(ctx, identify.Report{TenantID: c.tenantID,
-		AgentID: c.agentID, ComputerID: current, Tags: c.tags, Inventory: inv,
-		Fingerprint: fingerprint})
+		Pathway: identify.Pathway{LinkID: identify.NativeLink, ExternalID: c.agentID,
+			FirstSeen: c.enrolled},
+		ComputerID: current, Tags: c.tags, Inventory: inv, Fingerprint: fingerprint})
 	if err != nil {
 		return fmt.Errorf("record inventory: %w", err)
 	}
@@ -342,4 +345,23 @@ func (g *Gateway) inventory(ctx context.Context, c *conn, inv sdk.Inventory,
 	c.computerID = id
 	c.mu.Unlock()
 	return nil
+}
+
+// requestInventory asks the agents of a computer connected here for a fresh inventory.
+func (g *Gateway) requestInventory(computerID string) {
+	g.mu.Lock()
+	var targets []*conn
+	for _, c := range g.conns {
+		c.mu.Lock()
+		if c.computerID == computerID {
+			targets = append(targets, c)
+		}
+		c.mu.Unlock()
+	}
+	g.mu.Unlock()
+	for _, c := range targets {
+		if err := c.send(context.Background(), wire.TypeInventoryRequest, nil); err != nil {
+			g.log.Info("inventory request not sent", "agent_id", c.agentID, "err", err)
+		}
+	}
 }

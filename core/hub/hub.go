@@ -23,6 +23,7 @@ import (
 	"github.com/stewardhq/steward/core/gateway"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/jobs"
+	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/tenant"
@@ -81,6 +82,7 @@ type Hub struct {
 	Computers *computer.Service
 	Identify  *identify.Service
 	Scripts   *scripts.Service
+	Persons   *person.Service
 	Gateway   *gateway.Gateway
 	API       *api.Server
 	// Instance identifies this process among the instances sharing the database.
@@ -123,14 +125,15 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Instance = uuid.NewString()
 	h.Agents = agents.NewService(st.DB)
 	h.Computers = computer.NewService(st.DB)
-	h.Identify = identify.NewService(st.DB, cfg.Logger)
+	h.Identify = identify.NewService(st, cfg.Logger)
 	h.Scripts = scripts.NewService(st.DB)
+	h.Persons = person.NewService(st.DB)
 	h.Gateway = gateway.New(gateway.Config{Logger: cfg.Logger, Instance: h.Instance},
 		h.Agents, h.Identify, h.Scripts)
 
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
 		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
-		Gateway: h.Gateway, Ready: h.ready})
+		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready})
 	return h, nil
 }
 

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/stewardhq/steward/core/agents"
+	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/paging"
+)
+
+func computersCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "computers",
+		Usage: "list computers and what is installed on them",
+		Commands: []*cli.Command{
+			{
+				Name: "list", Usage: "list computers",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "tenant", Usage: "only this tenant's computers"},
+					&cli.StringFlag{Name: "status", Usage: "only computers in this status"},
+					&cli.StringFlag{Name: "query", Aliases: []string{"q"}, Usage: "name contains"},
+					&cli.IntFlag{Name: "page", Value: 1},
+					&cli.IntFlag{Name: "page-size", Value: paging.DefaultSize}),
+				Action: listComputers,
+			},
+			{
+				Name: "get", Usage: "show one computer", ArgsUsage: "ID",
+				Flags: remoteFlags(), Action: getComputer,
+			},
+			{
+				Name: "software", Usage: "list a computer's installed programs", ArgsUsage: "ID",
+				Flags: remoteFlags(), Action: computerSoftware,
+			},
+		},
+	}
+}
+
+var computerHeader = []string{"ID", "NAME", "STATUS", "ONLINE", "OS", "LAST SEEN"}
+
+func computerRows(cs ...computer.Computer) [][]string {
+	rows := make([][]string, 0, len(cs))
+	for _, c := range cs {
+		seen := "never"
+		if c.LastSeenAt != nil {
+			seen = c.LastSeenAt.Local().Format(time.DateTime)
+		}
+		rows = append(rows, []string{c.ID, c.Name, c.Status, yesNo(c.Online),
+			c.OSName + " " + c.OSVersion, seen})
+	}
+	return rows
+}
+
+func listComputers(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	q.Set("page", strconv.Itoa(int(cmd.Int("page"))))
+	q.Set("pageSize", strconv.Itoa(int(cmd.Int("page-size"))))
+	for flag, param := range map[string]string{"tenant": "tenantId", "status": "status",
+		"query": "q"} {
+		if v := cmd.String(flag); v != "" {
+			q.Set(param, v)
+		}
+	}
+	var page paging.Page[computer.Computer]
+	if err := c.Do(ctx, http.MethodGet, "/computers?"+q.Encode(), nil, &page); err != nil {
+		return err
+	}
+	if err := output(cmd, page, computerHeader, computerRows(page.Items...)); err != nil {
+		return err
+	}
+	if !cmd.Bool("json") && page.Total > len(page.Items) {
+		fmt.Printf("(page %d, %d of %d computers)\n", page.Page, len(page.Items), page.Total)
+	}
+	return nil
+}
+
+func oneArg(cmd *cli.Command, usage string) (string, error) {
+	if cmd.Args().Len() != 1 {
+		return "", fmt.Errorf("usage: steward %s", usage)
+	}
+	return url.PathEscape(cmd.Args().First()), nil
+}
+
+func getComputer(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "computers get ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var comp computer.Computer
+	if err := c.Do(ctx, http.MethodGet, "/computers/"+id, nil, &comp); err != nil {
+		return err
+	}
+	return output(cmd, comp, computerHeader, computerRows(comp))
+}
+
+func computerSoftware(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "computers software ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var progs []computer.Program
+	if err := c.Do(ctx, http.MethodGet, "/computers/"+id+"/software", nil, &progs); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(progs))
+	for _, p := range progs {
+		rows = append(rows, []string{p.Name, p.Version, p.Publisher, p.Source})
+	}
+	return output(cmd, progs, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, rows)
+}
+
+func agentsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "agents",
+		Usage: "enroll and revoke Steward agents",
+		Commands: []*cli.Command{
+			{
+				Name:  "token",
+				Usage: "create an enrollment token for a tenant's computers and print it",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "tenant", Required: true, Usage: "tenant id"},
+					&cli.StringFlag{Name: "name", Usage: "what the token is for"},
+					&cli.DurationFlag{Name: "expires", Value: 7 * 24 * time.Hour,
+						Usage: "lifetime"},
+					&cli.IntFlag{Name: "max-uses", Usage: "how many agents may enroll (0: any)"},
+					&cli.StringSliceFlag{Name: "tag", Usage: "tag given to enrolled computers"}),
+				Action: createEnrollmentToken,
+			},
+			{
+				Name: "list", Usage: "list agents",
+				Flags: append(remoteFlags(), &cli.IntFlag{Name: "page", Value: 1},
+					&cli.IntFlag{Name: "page-size", Value: paging.DefaultSize}),
+				Action: listAgents,
+			},
+			{
+				Name: "revoke", Usage: "disconnect an agent and refuse it from now on",
+				ArgsUsage: "ID", Flags: remoteFlags(), Action: revokeAgent,
+			},
+		},
+	}
+}
+
+func createEnrollmentToken(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	in := agents.NewEnrollmentToken{Name: cmd.String("name"),
+		ExpiresInSeconds: int(cmd.Duration("expires").Seconds()), Tags: cmd.StringSlice("tag")}
+	if n := int(cmd.Int("max-uses")); n > 0 {
+		in.MaxUses = &n
+	}
+	var tok agents.CreatedEnrollmentToken
+	path := "/tenants/" + url.PathEscape(cmd.String("tenant")) + "/enrollment-tokens"
+	if err := c.Do(ctx, http.MethodPost, path, in, &tok); err != nil {
+		return err
+	}
+	if cmd.Bool("json") {
+		return output(cmd, tok, nil, nil)
+	}
+	fmt.Println(tok.Token)
+	return nil
+}
+
+func listAgents(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	q.Set("page", strconv.Itoa(int(cmd.Int("page"))))
+	q.Set("pageSize", strconv.Itoa(int(cmd.Int("page-size"))))
+	var page paging.Page[agents.Agent]
+	if err := c.Do(ctx, http.MethodGet, "/agents?"+q.Encode(), nil, &page); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(page.Items))
+	for _, a := range page.Items {
+		comp, state := "", "enrolled"
+		if a.ComputerID != nil {
+			comp = *a.ComputerID
+		}
+		if a.RevokedAt != nil {
+			state = "revoked"
+		}
+		rows = append(rows, []string{a.ID, a.Hostname, comp, state, yesNo(a.Online), a.Version})
+	}
+	return output(cmd, page, []string{"ID", "HOST", "COMPUTER", "STATE", "ONLINE", "VERSION"},
+		rows)
+}
+
+func revokeAgent(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "agents revoke ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	if err := c.Do(ctx, http.MethodDelete, "/agents/"+id, nil, nil); err != nil {
+		return err
+	}
+	fmt.Println("revoked", cmd.Args().First())
+	return nil
+}
