@@ -90,8 +90,11 @@ func Encode(t string, v any) (Envelope, error) {
 	return Envelope{Type: t, Data: b}, nil
 }
 
-// Decode reads the envelope's data into v.
+// Decode reads the envelope's data into v; a message without data leaves v as it is.
 func (e Envelope) Decode(v any) error {
+	if len(e.Data) == 0 {
+		return nil
+	}
 	if err := json.Unmarshal(e.Data, v); err != nil {
 		return fmt.Errorf("decode %s message: %w", e.Type, err)
 	}
@@ -150,7 +153,9 @@ type Run struct {
 	Request sdk.ScriptRequest `json:"request"`
 }
 
-// Ack says the hub has stored a run's result; the agent may forget the run's output.
+// Ack says the hub is done with a run's result: it stored it, or it will never store it (the
+// run is unknown or not the agent's). The hub acknowledges every result it receives, so an
+// agent never resends a result forever; the agent may forget the run's output.
 type Ack struct {
 	RunID string `json:"runId"`
 }
