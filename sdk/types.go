@@ -83,6 +83,22 @@ type ScriptRequest struct {
 	// environment variables for sh, bash and cmd.
 	Params  map[string]string `json:"params,omitempty"`
 	Timeout time.Duration     `json:"timeout"`
+	// Files are downloaded before the script starts and checked against their SHA-256; a
+	// file that does not match fails the run before anything executes.
+	Files []FileRef `json:"files,omitempty"`
+}
+
+// FileRef is a file a script needs, such as an installer.
+type FileRef struct {
+	// URL is where to download it; for the hub's own files it is short-lived and signed.
+	URL string `json:"url"`
+	// SHA256 is the file's expected hash, lower-case hex.
+	SHA256 string `json:"sha256"`
+	// Name is the file name to save it under.
+	Name string `json:"name"`
+	Size int64  `json:"size,omitempty"`
+	// Param is the variable that receives the downloaded file's local path.
+	Param string `json:"param"`
 }
 
 // Output streams.

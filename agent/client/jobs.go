@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +118,7 @@ func (a *agent) startRun(ctx context.Context, sess *session, req sdk.ScriptReque
 }
 
 func (a *agent) execute(ctx context.Context, j *job, req sdk.ScriptRequest) {
-	res := a.cfg.Runner.Run(ctx, req, func(l sdk.OutputLine) { a.onLine(j, l) })
+	res := a.runWithFiles(ctx, j, req)
 	if res.Error != "" && a.stopping.Load() {
 		// Canceled because the agent is stopping, not because the hub asked.
 		res.Error = spool.StoppedMessage
@@ -330,4 +333,39 @@ func batches(lines []sdk.OutputLine) [][]sdk.OutputLine {
 		out = append(out, lines[start:])
 	}
 	return out
+}
+
+// runWithFiles downloads the run's files, then runs it with their paths in its variables.
+// A file that cannot be had, or does not match its hash, fails the run before it starts.
+func (a *agent) runWithFiles(ctx context.Context, j *job, req sdk.ScriptRequest) sdk.ScriptResult {
+	if len(req.Files) > 0 {
+		dir := filepath.Join(a.cfg.StateDir, "files", safeName(req.ID))
+		defer os.RemoveAll(dir)
+		start := time.Now()
+		paths, err := a.fetchFiles(ctx, dir, req.Files)
+		if err != nil {
+			now := time.Now()
+			return sdk.ScriptResult{ExitCode: -1, Error: err.Error(), StartedAt: start,
+				FinishedAt: now}
+		}
+		params := make(map[string]string, len(req.Params)+len(paths))
+		for k, v := range req.Params {
+			params[k] = v
+		}
+		for k, v := range paths {
+			params[k] = v
+		}
+		req.Params = params
+	}
+	return a.cfg.Runner.Run(ctx, req, func(l sdk.OutputLine) { a.onLine(j, l) })
+}
+
+// safeName keeps a run id usable as a folder name.
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == ':' || r == '.' {
+			return '_'
+		}
+		return r
+	}, id)
 }

@@ -38,6 +38,28 @@ func computersCommand() *cli.Command {
 				Name: "software", Usage: "list a computer's installed programs", ArgsUsage: "ID",
 				Flags: remoteFlags(), Action: computerSoftware,
 			},
+			{
+				Name:  "new",
+				Usage: "list computers waiting for a decision, identification or onboarding",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "status", Usage: "only this status"}),
+				Action: newComputers,
+			},
+			{
+				Name:      "decide",
+				Usage:     "settle a computer that matched a known one",
+				ArgsUsage: "ID overwrite|keep-both|wiped",
+				Flags:     remoteFlags(), Action: decideComputer,
+			},
+			{
+				Name: "onboarded", Usage: "mark a computer onboarded", ArgsUsage: "ID",
+				Flags: remoteFlags(), Action: setComputerStatus("onboarded"),
+			},
+			{
+				Name: "needs-onboarding", Usage: "send a computer back to onboarding",
+				ArgsUsage: "ID", Flags: remoteFlags(),
+				Action: setComputerStatus("needs-onboarding"),
+			},
 		},
 	}
 }
@@ -221,4 +243,67 @@ func revokeAgent(ctx context.Context, cmd *cli.Command) error {
 	}
 	fmt.Println("revoked", cmd.Args().First())
 	return nil
+}
+
+func newComputers(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	if st := cmd.String("status"); st != "" {
+		q.Set("status", st)
+	}
+	var page paging.Page[computer.Computer]
+	if err := c.Do(ctx, http.MethodGet, "/new-computers?"+q.Encode(), nil, &page); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(page.Items))
+	for _, comp := range page.Items {
+		why := comp.StatusReason
+		if comp.DecisionSuggestion != "" {
+			why = "suggested: " + comp.DecisionSuggestion + " - " + comp.DecisionReason
+		}
+		rows = append(rows, []string{comp.ID, comp.Name, comp.Status, why})
+	}
+	return output(cmd, page, []string{"ID", "NAME", "STATUS", "WHY"}, rows)
+}
+
+func decideComputer(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 2 {
+		return fmt.Errorf("usage: steward computers decide ID overwrite|keep-both|wiped")
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		ComputerID string `json:"computerId"`
+	}
+	path := "/computers/" + url.PathEscape(cmd.Args().Get(0)) + "/decide"
+	body := map[string]string{"decision": cmd.Args().Get(1)}
+	if err := c.Do(ctx, http.MethodPost, path, body, &out); err != nil {
+		return err
+	}
+	fmt.Println("computer", out.ComputerID)
+	return nil
+}
+
+func setComputerStatus(action string) cli.ActionFunc {
+	return func(ctx context.Context, cmd *cli.Command) error {
+		id, err := oneArg(cmd, "computers "+action+" ID")
+		if err != nil {
+			return err
+		}
+		c, err := remote(cmd)
+		if err != nil {
+			return err
+		}
+		var comp computer.Computer
+		if err := c.Do(ctx, http.MethodPost, "/computers/"+id+"/"+action, nil,
+			&comp); err != nil {
+			return err
+		}
+		return output(cmd, comp, computerHeader, computerRows(comp))
+	}
 }

@@ -33,6 +33,8 @@ func main() {
 			computersCommand(),
 			agentsCommand(),
 			scriptsCommand(),
+			softwareCommand(),
+			tasksCommand(),
 		},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {

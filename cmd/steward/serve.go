@@ -58,6 +58,9 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("STEWARD_LISTEN"), Usage: "HTTP address to listen on"},
 			&cli.StringFlag{Name: "msp-name", Value: "MSP", Sources: cli.EnvVars("STEWARD_MSP_NAME"),
 				Usage: "name of the MSP's own tenant, used when it is created"},
+			&cli.StringFlag{Name: "with-agent", Sources: cli.EnvVars("STEWARD_WITH_AGENT"),
+				Usage: "path of steward-agent: enroll this machine and run its agent " +
+					"beside the hub, and keep an admin token in the data folder (a first look)"},
 		),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			log, err := newLogger(cmd)
@@ -73,9 +76,24 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer h.Close()
+			look := firstLook{agentBin: cmd.String("with-agent"), dataDir: cmd.String("data")}
+			token := ""
+			if look.agentBin != "" {
+				if token, err = look.adminToken(ctx, h); err != nil {
+					return err
+				}
+			}
 			return h.Run(ctx, func(addr string) {
 				fmt.Fprintf(os.Stderr, "Steward is running at http://%s (%s database)\n",
 					addr, h.Store.Dialect())
+				if look.agentBin == "" {
+					return
+				}
+				fmt.Fprintf(os.Stderr, "API token: %s (kept in %s/admin-token)\n", token,
+					look.dataDir)
+				if err := look.startAgent(ctx, h, "http://"+addr); err != nil {
+					log.Error("local agent not started", "err", err)
+				}
 			})
 		},
 	}

@@ -282,3 +282,33 @@ func clip(s string, n int) string {
 	}
 	return s
 }
+
+// RequestInventory asks the agents of a computer for a fresh inventory. The instance holding
+// each agent's connection passes the request on within its poll interval.
+func (s *Service) RequestInventory(ctx context.Context, computerID string) error {
+	_, err := s.db.NewUpdate().Model((*Agent)(nil)).Set("inventory_requested_at = ?", s.now()).
+		Where("computer_id = ?", computerID).Where("revoked_at IS NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("request inventory of computer %s: %w", computerID, err)
+	}
+	return nil
+}
+
+// TakeInventoryRequests returns the agents connected to instance that were asked for an
+// inventory, and clears the requests.
+func (s *Service) TakeInventoryRequests(ctx context.Context, instance string) ([]string,
+	error) {
+	var ids []string
+	err := s.db.NewSelect().Model((*Agent)(nil)).Column("id").
+		Where("connected_instance = ?", instance).Where("inventory_requested_at IS NOT NULL").
+		Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	_, err = s.db.NewUpdate().Model((*Agent)(nil)).Set("inventory_requested_at = NULL").
+		Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("clear inventory requests: %w", err)
+	}
+	return ids, nil
+}

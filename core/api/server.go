@@ -15,11 +15,14 @@ import (
 
 	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/agents"
+	"github.com/stewardhq/steward/core/catalog"
 	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/deploy"
 	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
+	"github.com/stewardhq/steward/core/session"
 	"github.com/stewardhq/steward/core/tenant"
 )
 
@@ -38,6 +41,16 @@ type Config struct {
 	Scripts   *scripts.Service
 	Identify  *identify.Service
 	Persons   *person.Service
+	Catalog   *catalog.Service
+	// Deployments, Sessions and Planner serve the main job: rules, resolution, sessions.
+	Deployments *deploy.Service
+	Sessions    *session.Service
+	Planner     deploy.Planner
+	// Blobs keeps uploaded installers; Files checks the signed URLs agents download them with.
+	Blobs blobStore
+	Files fileSigner
+	// MaxUploadBytes bounds one uploaded installer. Default DefaultMaxUpload (4 GiB).
+	MaxUploadBytes int64
 	// Gateway serves agent connections.
 	Gateway http.Handler
 	// Ready reports whether the instance can serve (database reachable, migrated).
@@ -89,6 +102,9 @@ func New(cfg Config) *Server {
 	s.agentRoutes()
 	s.computerRoutes()
 	s.identifyRoutes()
+	s.catalogRoutes()
+	s.deploymentRoutes()
+	s.sessionRoutes()
 	return s
 }
 

@@ -79,4 +79,15 @@ func (g *Gateway) poll(ctx context.Context) {
 	for _, id := range revoked {
 		g.drop(id)
 	}
+	asked, err := g.agents.TakeInventoryRequests(ctx, g.cfg.Instance)
+	if err != nil {
+		g.log.Warn("inventory requests not loaded", "err", err)
+	}
+	for _, id := range asked {
+		if c := g.lookup(id); c != nil {
+			if err := c.send(ctx, wire.TypeInventoryRequest, nil); err != nil {
+				g.log.Info("inventory request not sent", "agent_id", id, "err", err)
+			}
+		}
+	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/stewardhq/steward/agent/wire"
 	"github.com/stewardhq/steward/core/agents"
+	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/sdk"
@@ -318,7 +319,12 @@ func (g *Gateway) handle(ctx context.Context, c *conn, env wire.Envelope) error 
 		if err := env.Decode(&res); err != nil {
 			return err
 		}
-		if err := g.scripts.Complete(ctx, c.agentID, res.RunID, res.Result); err != nil {
+		err := g.scripts.Complete(ctx, c.agentID, res.RunID, res.Result)
+		if errors.Is(err, errs.ErrForbidden) || errors.Is(err, errs.ErrNotFound) {
+			// A result the hub will never store: acknowledge it so the agent lets it go.
+			g.log.Warn("result of an unknown run dropped", "agent_id", c.agentID,
+				"run_id", res.RunID, "err", err)
+		} else if err != nil {
 			return err
 		}
 		// Acknowledge only after the result is stored, so the agent keeps it until then.

@@ -19,14 +19,19 @@ import (
 	"github.com/stewardhq/steward/core/agents"
 	"github.com/stewardhq/steward/core/api"
 	"github.com/stewardhq/steward/core/apitoken"
+	"github.com/stewardhq/steward/core/blob"
+	"github.com/stewardhq/steward/core/catalog"
 	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/deploy"
 	"github.com/stewardhq/steward/core/gateway"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/jobs"
 	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
+	"github.com/stewardhq/steward/core/session"
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/tenant"
+	globalcatalog "github.com/stewardhq/steward/examples/catalog"
 )
 
 // Config says where the hub keeps its data and where it listens. The zero value runs on an
@@ -41,12 +46,19 @@ type Config struct {
 	Listen string
 	// MSPName names the MSP's own tenant when it is created at the first start.
 	MSPName string
+	// MaxSessions is how many sessions this instance runs at once. Default 20.
+	MaxSessions int
 	// HousekeepingInterval is how often expired tokens are removed. Default 1h.
 	HousekeepingInterval time.Duration
 	// JobPollInterval is how often an idle instance looks for jobs. Default 500ms.
 	JobPollInterval time.Duration
-	Logger          *slog.Logger
-	Version         string
+	// BlobURL selects where installers are kept (see core/blob). Default: the variable
+	// STEWARD_BLOB_URL, else the folder blobs/ in DataDir.
+	BlobURL string
+	// MaxUploadBytes bounds one uploaded installer. Default 4 GiB.
+	MaxUploadBytes int64
+	Logger         *slog.Logger
+	Version        string
 }
 
 func (c *Config) defaults() {
@@ -58,6 +70,9 @@ func (c *Config) defaults() {
 	}
 	if c.MSPName == "" {
 		c.MSPName = "MSP"
+	}
+	if c.MaxSessions == 0 {
+		c.MaxSessions = 20
 	}
 	if c.HousekeepingInterval == 0 {
 		c.HousekeepingInterval = time.Hour
@@ -72,7 +87,9 @@ func (c *Config) defaults() {
 
 // Hub is one running instance.
 type Hub struct {
-	cfg       Config
+	cfg Config
+	// key is the secret key shared by the cluster's instances: Files signs with it.
+	key       []byte
 	log       *slog.Logger
 	Store     *store.Store
 	Jobs      *jobs.Queue
@@ -83,8 +100,15 @@ type Hub struct {
 	Identify  *identify.Service
 	Scripts   *scripts.Service
 	Persons   *person.Service
-	Gateway   *gateway.Gateway
-	API       *api.Server
+	Catalog   *catalog.Service
+	// Blobs keeps installers; Files signs the short-lived URLs agents download them with.
+	Blobs       *blob.Store
+	Files       *blob.Signer
+	Deployments *deploy.Service
+	Sessions    *session.Service
+	Engine      *session.Engine
+	Gateway     *gateway.Gateway
+	API         *api.Server
 	// Instance identifies this process among the instances sharing the database.
 	Instance string
 }
@@ -98,28 +122,50 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 			return nil, fmt.Errorf("create data folder: %w", err)
 		}
 	}
-	if _, err := LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys")); err != nil {
+	key, err := LoadOrCreateKey(filepath.Join(cfg.DataDir, "keys"))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.BlobURL == "" {
+		cfg.BlobURL = os.Getenv(blob.EnvURL)
+	}
+	blobs, err := blob.Open(ctx, blob.Config{URL: cfg.BlobURL,
+		Dir: filepath.Join(cfg.DataDir, "blobs")})
+	if err != nil {
 		return nil, err
 	}
 
 	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL,
 		DataDir: cfg.DataDir, Logger: cfg.Logger})
 	if err != nil {
+		blobs.Close()
 		return nil, err
 	}
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
+		blobs.Close()
 		return nil, err
 	}
 
-	h := &Hub{cfg: cfg, log: cfg.Logger, Store: st,
-		Tenants: tenant.NewService(st.DB), Tokens: apitoken.NewService(st.DB)}
+	h := &Hub{cfg: cfg, key: key, log: cfg.Logger, Store: st, Blobs: blobs,
+		Files:   blob.NewSigner(key),
+		Tenants: tenant.NewService(st.DB), Tokens: apitoken.NewService(st.DB),
+		Catalog: catalog.NewService(st.DB)}
 	if _, err := h.Tenants.EnsureMSP(ctx, cfg.MSPName); err != nil {
-		st.Close()
+		h.Close()
 		return nil, err
 	}
+	n, err := h.Catalog.SyncGlobal(ctx, globalcatalog.FS())
+	if err != nil {
+		h.Close()
+		return nil, fmt.Errorf("load the global catalog: %w", err)
+	}
+	if n > 0 {
+		h.log.Info("global catalog loaded", "changed", n)
+	}
 
-	h.Jobs = jobs.New(st, jobs.Config{Logger: cfg.Logger, PollInterval: cfg.JobPollInterval})
+	h.Jobs = jobs.New(st, jobs.Config{Logger: cfg.Logger, PollInterval: cfg.JobPollInterval,
+		Queues: map[string]int{session.Queue: cfg.MaxSessions}})
 	h.Jobs.Every("housekeeping", cfg.HousekeepingInterval, h.housekeeping)
 
 	h.Instance = uuid.NewString()
@@ -130,10 +176,17 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Persons = person.NewService(st.DB)
 	h.Gateway = gateway.New(gateway.Config{Logger: cfg.Logger, Instance: h.Instance},
 		h.Agents, h.Identify, h.Scripts)
+	h.Deployments = deploy.NewService(st.DB, h.Catalog)
+	h.Sessions = session.NewService(st.DB, h.Jobs, cfg.Logger)
+	h.Engine = session.NewEngine(session.EngineConfig{Logger: cfg.Logger, Instance: h.Instance},
+		h.Jobs, h.Sessions, h.Catalog, h.Deployments, h.Scripts, h.Agents, installerURLs{h})
 
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
 		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
-		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready})
+		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready,
+		Catalog: h.Catalog, Blobs: h.Blobs, Files: h.Files, Deployments: h.Deployments,
+		Sessions: h.Sessions, Planner: h.Engine,
+		MaxUploadBytes: cfg.MaxUploadBytes})
 	return h, nil
 }
 
@@ -180,8 +233,15 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 	return errors.Join(err, shutErr, jobErr)
 }
 
-// Close releases the database.
-func (h *Hub) Close() error { return h.Store.Close() }
+// Close releases the database and the blob store.
+func (h *Hub) Close() error { return errors.Join(h.Store.Close(), h.Blobs.Close()) }
+
+// SignedFileURL returns a URL under baseURL (the hub's address as agents reach it) from
+// which an agent downloads the blob with the SHA-256 until ttl has passed, without an API
+// token. Every instance sharing the secret key accepts it.
+func (h *Hub) SignedFileURL(baseURL, sha256 string, ttl time.Duration) string {
+	return h.Files.SignedFileURL(baseURL, sha256, ttl)
+}
 
 func (h *Hub) ready(ctx context.Context) error {
 	if err := h.Store.DB.PingContext(ctx); err != nil {
@@ -207,4 +267,16 @@ func (h *Hub) housekeeping(ctx context.Context) error {
 		h.log.Info("expired api tokens removed", "count", n)
 	}
 	return nil
+}
+
+// installerURLs gives sessions the short-lived download address of an installer. The address
+// is relative: the agent resolves it against the hub it is connected to.
+type installerURLs struct{ h *Hub }
+
+// installerTTL bounds how long a download address works; a script's timeout is the usual
+// upper bound of the time between queuing and downloading.
+const installerTTL = 6 * time.Hour
+
+func (u installerURLs) FileURL(sha256 string) string {
+	return u.h.SignedFileURL("", sha256, installerTTL)
 }

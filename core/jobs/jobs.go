@@ -26,6 +26,8 @@ type Config struct {
 	// PollInterval is how often an idle instance looks for new jobs; default 500ms. The
 	// queue runs in poll mode on both databases so it behaves the same on each.
 	PollInterval time.Duration
+	// Queues adds named queues with their own limit of jobs at once on this instance.
+	Queues map[string]int
 }
 
 // Queue is the job queue of one hub instance.
@@ -81,10 +83,13 @@ func (q *Queue) Every(name string, interval time.Duration, fn func(context.Conte
 
 // Start begins working jobs.
 func (q *Queue) Start(ctx context.Context) error {
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.MaxWorkers}}
+	for name, n := range q.cfg.Queues {
+		queues[name] = river.QueueConfig{MaxWorkers: n}
+	}
 	client, err := river.NewClient(q.store.RiverDriver(), &river.Config{
-		Logger: q.log.With("component", "jobs"),
-		Queues: map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: q.cfg.MaxWorkers}},
+		Logger:            q.log.With("component", "jobs"),
+		Queues:            queues,
 		Workers:           q.workers,
 		PeriodicJobs:      q.periodic,
 		PollOnly:          true,

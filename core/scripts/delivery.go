@@ -182,35 +182,8 @@ func (s *Service) owned(ctx context.Context, agentID, runID string) error {
 	return nil
 }
 
-// Wait returns a channel closed at the next change to the run on this instance. Changes made
-// through other instances are not signalled; followers poll as well.
-func (s *Service) Wait(runID string) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
-	s.mu.Lock()
-	s.waiters[runID] = append(s.waiters[runID], ch)
-	s.mu.Unlock()
-	return ch, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ws := s.waiters[runID]
-		for i, w := range ws {
-			if w == ch {
-				s.waiters[runID] = append(ws[:i], ws[i+1:]...)
-				break
-			}
-		}
-		if len(s.waiters[runID]) == 0 {
-			delete(s.waiters, runID)
-		}
-	}
-}
+// Wait returns a channel closed at the next change on this instance, and a function that
+// stops waiting. Changes made through other instances are not signalled: readers poll too.
+func (s *Service) Wait(id string) (<-chan struct{}, func()) { return s.changes.Wait(id) }
 
-func (s *Service) notify(runID string) {
-	s.mu.Lock()
-	ws := s.waiters[runID]
-	delete(s.waiters, runID)
-	s.mu.Unlock()
-	for _, w := range ws {
-		close(w)
-	}
-}
+func (s *Service) notify(id string) { s.changes.Notify(id) }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -20,6 +19,7 @@ import (
 	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/audit"
 	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/notify"
 	"github.com/stewardhq/steward/sdk"
 )
 
@@ -51,6 +51,8 @@ type Run struct {
 	Context        string            `bun:"context" json:"context"`
 	Body           string            `bun:"body" json:"body"`
 	Params         map[string]string `bun:"params,type:text" json:"params"`
+	Files          []sdk.FileRef     `bun:"files,type:text" json:"files,omitempty"`
+	SessionID      *string           `bun:"session_id" json:"sessionId,omitempty"`
 	TimeoutSeconds int               `bun:"timeout_seconds" json:"timeoutSeconds"`
 	Status         string            `bun:"status" json:"status"`
 	ExitCode       *int              `bun:"exit_code" json:"exitCode,omitempty"`
@@ -67,7 +69,8 @@ type Run struct {
 // Request turns the run into what a pathway executes.
 func (r Run) Request() sdk.ScriptRequest {
 	return sdk.ScriptRequest{ID: r.ID, Language: r.Language, Context: r.Context, Body: r.Body,
-		Params: r.Params, Timeout: time.Duration(r.TimeoutSeconds) * time.Second}
+		Params: r.Params, Files: r.Files,
+		Timeout: time.Duration(r.TimeoutSeconds) * time.Second}
 }
 
 type outputRow struct {
@@ -121,14 +124,12 @@ type Service struct {
 	now  func() time.Time
 	kick func(agentID string)
 
-	mu      sync.Mutex
-	waiters map[string][]chan struct{}
+	changes notify.Notifier
 }
 
 // NewService returns the script service over db.
 func NewService(db *bun.DB) *Service {
-	return &Service{db: db, now: func() time.Time { return time.Now().UTC() },
-		waiters: map[string][]chan struct{}{}}
+	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // OnQueued registers fn to be told when a run is queued for an agent, so this instance's
@@ -166,6 +167,7 @@ func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run
 	params[VarRunID] = id
 	run := Run{ID: id, TenantID: t.TenantID, ComputerID: computerID, AgentID: t.AgentID,
 		Language: in.Language, Context: in.Context, Body: in.Body, Params: params,
+		Files:          []sdk.FileRef{},
 		TimeoutSeconds: in.TimeoutSeconds, Status: StatusQueued, CreatedBy: p.String(),
 		CreatedAt: s.now()}
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
