@@ -38,6 +38,7 @@ func computersCommand() *cli.Command {
 				Name: "software", Usage: "list a computer's installed programs", ArgsUsage: "ID",
 				Flags: remoteFlags(), Action: computerSoftware,
 			},
+			resolutionCommand(),
 			{
 				Name:  "new",
 				Usage: "list computers waiting for a decision, identification or onboarding",

@@ -33,6 +33,8 @@ func main() {
 			computersCommand(),
 			agentsCommand(),
 			scriptsCommand(),
+			deploymentsCommand(),
+			sessionsCommand(),
 			softwareCommand(),
 			tasksCommand(),
 		},

@@ -88,7 +88,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		queues[name] = river.QueueConfig{MaxWorkers: n}
 	}
 	client, err := river.NewClient(q.store.RiverDriver(), &river.Config{
-		Logger:            q.log.With("component", "jobs"),
+		Logger:            slog.New(quiet{q.log.Handler()}).With("component", "jobs"),
 		Queues:            queues,
 		Workers:           q.workers,
 		PeriodicJobs:      q.periodic,
@@ -164,3 +164,17 @@ func (w *taskWorker) Work(ctx context.Context, job *river.Job[taskArgs]) error {
 	}
 	return nil
 }
+
+// quiet passes on only warnings and errors: the queue reports routine progress at Info every
+// few seconds, which would drown the hub's own lifecycle messages.
+type quiet struct{ slog.Handler }
+
+func (q quiet) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && q.Handler.Enabled(ctx, l)
+}
+
+func (q quiet) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quiet{q.Handler.WithAttrs(attrs)}
+}
+
+func (q quiet) WithGroup(name string) slog.Handler { return quiet{q.Handler.WithGroup(name)} }

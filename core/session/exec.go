@@ -130,7 +130,7 @@ func (r *run) perform(ctx context.Context, a *Action) error {
 	if err := r.saveAction(ctx, a); err != nil {
 		return err
 	}
-	r.log(ctx, a, "info", "%s: %s (%s)", a.ItemName, a.Type, a.Reason)
+	r.log(ctx, a, "info", "%s: starting %s", a.ItemName, a.Type)
 
 	var reboot bool
 	var err error
@@ -181,7 +181,12 @@ func (r *run) performSoftware(ctx context.Context, a *Action) (bool, error) {
 		return reboot, err
 	}
 
-	if err := r.refresh(ctx, a); err != nil && sw.Detection.Method != catalog.DetectScript {
+	// A detection script asks the computer itself; display names need a new inventory.
+	if sw.Detection.Method == catalog.DetectScript {
+		if err := r.e.inv.RequestInventory(ctx, r.ses.ComputerID); err != nil {
+			r.log(ctx, a, "warn", "inventory not requested: %s", err)
+		}
+	} else if err := r.refresh(ctx, a); err != nil {
 		return reboot, err
 	}
 	found, err := r.detectVersion(ctx, a, sw, "verify")

@@ -137,7 +137,7 @@ func (r *run) resolve(ctx context.Context) ([]resolve.Explanation, error) {
 		r.log(ctx, nil, "info", "no deployment applies to this computer")
 	}
 	for _, e := range out {
-		r.log(ctx, nil, "info", "%s %s: deployment %s (%s) wins: %s", e.Winner.ItemKind,
+		r.log(ctx, nil, "info", "%s %s: deployment %s (%s) %s", e.Winner.ItemKind,
 			e.ItemID, e.Winner.ID, e.Winner.State, e.WinnerReason)
 	}
 	return out, nil
@@ -249,6 +249,9 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		}
 	}
 	summary := fmt.Sprintf("%d actions passed, %d failed", passed, failed)
+	if r.ses.Mode == ModeDetect {
+		summary = detectSummary(r.ses.Actions)
+	}
 	switch {
 	case runErr != nil:
 		status, summary = StatusFailed, runErr.Error()
@@ -296,4 +299,21 @@ func (r *run) setComputerStatus(ctx context.Context, status string) error {
 	}
 	r.log(ctx, nil, "info", "computer is now %s", status)
 	return nil
+}
+
+// detectSummary says what a detection-only session found.
+func detectSummary(actions []Action) string {
+	change, fine, failed := 0, 0, 0
+	for _, a := range actions {
+		switch {
+		case a.Status == ActionFailed:
+			failed++
+		case a.Type == ActionNone || a.Type == ActionMonitor || a.Type == ActionAudit:
+			fine++
+		default:
+			change++
+		}
+	}
+	return fmt.Sprintf("detection only: %d to change, %d as wanted, %d failed", change, fine,
+		failed)
 }
