@@ -1,11 +1,10 @@
 package api
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -134,68 +133,18 @@ func (s *Server) sessionLogHandler(c *gin.Context) {
 			Finished: session.Final(ses.Status)})
 		return
 	}
-	if v := c.GetHeader("Last-Event-ID"); v != "" {
-		fmt.Sscan(v, &after)
-	}
-	s.followSession(c, ses.ID, after)
-}
-
-// followSession streams a session's log as server-sent events: "line" events (id is the
-// line id), then one "end" event with the session when it has ended and every line was sent.
-func (s *Server) followSession(c *gin.Context, id string, after int64) {
-	ctx := c.Request.Context()
-	w := c.Writer
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	w.Flush()
-
-	keepalive := time.Now()
-	for {
-		changed, stop := s.cfg.Sessions.Wait(id)
-		lines, err := s.cfg.Sessions.Log(ctx, id, after, 1000)
-		if err != nil {
-			stop()
-			fmt.Fprintf(w, "event: error\ndata: %q\n\n", "the hub could not read the log")
-			w.Flush()
-			return
-		}
-		for _, l := range lines {
-			b, _ := json.Marshal(l)
-			fmt.Fprintf(w, "id: %d\nevent: line\ndata: %s\n\n", l.ID, b)
-			after = l.ID
-		}
-		if len(lines) > 0 {
-			w.Flush()
-			stop()
-			continue
-		}
-		ses, err := s.cfg.Sessions.Get(ctx, id)
-		if err == nil && session.Final(ses.Status) {
-			if more, _ := s.cfg.Sessions.Log(ctx, id, after, 1); len(more) == 0 {
-				stop()
-				b, _ := json.Marshal(ses)
-				fmt.Fprintf(w, "event: end\ndata: %s\n\n", b)
-				w.Flush()
-				return
+	s.stream(c, after, feed{
+		wait: func() (<-chan struct{}, func()) { return s.cfg.Sessions.Wait(ses.ID) },
+		next: func(ctx context.Context, after int64) ([]event, error) {
+			lines, err := s.cfg.Sessions.Log(ctx, ses.ID, after, 1000)
+			return lineEvents(lines, func(l session.LogLine) int64 { return l.ID }), err
+		},
+		end: func(ctx context.Context) (*event, error) {
+			cur, err := s.cfg.Sessions.Get(ctx, ses.ID)
+			if err != nil || !session.Final(cur.Status) {
+				return nil, err
 			}
-		}
-		if time.Since(keepalive) > 15*time.Second {
-			fmt.Fprint(w, ": keepalive\n\n")
-			w.Flush()
-			keepalive = time.Now()
-		}
-		select {
-		case <-ctx.Done():
-			stop()
-			return
-		case <-s.streams.Done():
-			stop()
-			return
-		case <-changed:
-		case <-time.After(followPoll):
-		}
-		stop()
-	}
+			return &event{name: "end", data: cur}, nil
+		},
+	})
 }

@@ -219,8 +219,11 @@ func TestTaskIsEnforced(t *testing.T) {
 	require.Less(t, strings.Index(log, "running detect-test"), strings.Index(log, "running set"))
 	require.Less(t, strings.Index(log, "running set"), strings.Index(log, "running retest"))
 
-	again := h.session(c.ID, map[string]any{})
-	require.Equal(t, session.ActionNone, actionOf(t, again, task.ID).Type, "now compliant")
+	// The CLI follows the live log to the end and prints the actions.
+	out, err := h.cli("sessions", "run", "--computer", c.ID, "--follow")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "stage: detection")
+	require.Regexp(t, `Greeting file\s+none\s+passed\s+compliant`, out, "now compliant")
 }
 
 func TestPrerequisiteCycleIsRefused(t *testing.T) {
