@@ -117,10 +117,13 @@ func (e *Engine) work(ctx context.Context, id string) error {
 	go e.keepLease(ctx, id, cancel)
 	defer e.release(id)
 
-	if wait, err := e.mustWait(ctx, &ses); err != nil || wait > 0 {
-		if err != nil {
-			return err
-		}
+	wait, err := e.mustWait(ctx, &ses)
+	switch {
+	case errors.Is(err, errEnded):
+		return nil
+	case err != nil:
+		return err
+	case wait > 0:
 		return river.JobSnooze(wait)
 	}
 
@@ -157,8 +160,11 @@ func (e *Engine) mustWait(ctx context.Context, ses *Session) (time.Duration, err
 	}
 	if !c.Online {
 		if !ses.ApplyOnConnect {
-			return 0, e.end(ctx, ses, StatusFailed, "the computer is offline; start the "+
-				"session with applyOnConnect to run it when the computer connects")
+			if err := e.end(ctx, ses, StatusFailed, "the computer is offline; start the "+
+				"session with applyOnConnect to run it when the computer connects"); err != nil {
+				return 0, err
+			}
+			return 0, errEnded
 		}
 		e.noteOnce(ctx, ses, StatusPendingConnectivity, "waiting for the computer to connect")
 		return e.cfg.OfflineRetry, nil
@@ -166,13 +172,14 @@ func (e *Engine) mustWait(ctx context.Context, ses *Session) (time.Duration, err
 	return 0, nil
 }
 
-// noteOnce moves a waiting session to status and logs why, once per change of status.
+// noteOnce moves a waiting session to status and logs why, once per reason: the reason is
+// kept as the summary until the session ends.
 func (e *Engine) noteOnce(ctx context.Context, ses *Session, status, why string) {
-	if ses.Status == status {
+	if ses.Status == status && ses.Summary == why {
 		return
 	}
-	ses.Status = status
-	_, _ = e.db.NewUpdate().Model(ses).Column("status").WherePK().Exec(ctx)
+	ses.Status, ses.Summary = status, why
+	_, _ = e.db.NewUpdate().Model(ses).Column("status", "summary").WherePK().Exec(ctx)
 	e.sessions.logLine(ctx, ses.ID, nil, "info", why)
 }
 
@@ -279,7 +286,11 @@ func (e *Engine) watchdog(ctx context.Context) error {
 	return nil
 }
 
-var errCancelled = errors.New("session cancelled")
+var (
+	errCancelled = errors.New("session cancelled")
+	// errEnded says the session was ended before it ran.
+	errEnded = errors.New("session ended before it ran")
+)
 
 // stdout returns the text of a run's standard output lines.
 func stdout(lines []sdk.OutputLine) []string {
