@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stewardhq/steward/agent/runner"
 	"github.com/stewardhq/steward/agent/spool"
 	"github.com/stewardhq/steward/agent/wire"
 	"github.com/stewardhq/steward/sdk"
@@ -57,6 +58,13 @@ func (a *agent) loadUnacknowledged() {
 			now := time.Now()
 			res = sdk.ScriptResult{ExitCode: -1, StartedAt: now, FinishedAt: now,
 				Error: fmt.Sprintf("the agent could not read the run's result: %v", err)}
+		}
+		if res.Error == spool.StoppedMessage {
+			// The previous agent died under this run; what it left running must not go on
+			// unobserved, or the hub would start the next change over it.
+			if n := runner.EndOrphans(id); n > 0 {
+				a.log.Warn("ended processes of an interrupted run", "run", id, "count", n)
+			}
 		}
 		a.jobs[id] = &job{id: id, result: &res}
 	}

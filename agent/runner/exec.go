@@ -3,6 +3,8 @@ package runner
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -23,6 +25,7 @@ const drainWait = 2 * time.Second
 
 // launch is one prepared run.
 type launch struct {
+	runID   string
 	in      interpreter
 	dir     string
 	script  string
@@ -58,7 +61,7 @@ func (r *Runner) runProcess(ctx context.Context, l launch, onLine func(sdk.Outpu
 		return res, fmt.Errorf("make stderr pipe: %w", err)
 	}
 
-	token := rand.Text()
+	token := markerToken(l.runID)
 	cmd := &exec.Cmd{
 		Path: l.in.path,
 		Args: append(append([]string{l.in.path}, l.in.args...), l.script),
@@ -176,4 +179,15 @@ func readStream(f *os.File, stream string, sink *boundedOutput, oem encoding.Enc
 	}
 	at = time.Now()
 	sp.close()
+}
+
+// markerToken is the value of the marker variable for a run. It is derived from the run id,
+// so an agent that restarts after a crash can still find and end the processes of a run it
+// lost track of; a run without an id gets a random one.
+func markerToken(runID string) string {
+	if runID == "" {
+		return rand.Text()
+	}
+	sum := sha256.Sum256([]byte("steward-run:" + runID))
+	return hex.EncodeToString(sum[:16])
 }

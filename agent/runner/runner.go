@@ -178,6 +178,7 @@ func (r *Runner) execute(ctx context.Context, req sdk.ScriptRequest,
 		timeout = r.defaultTimeout
 	}
 	return r.runProcess(ctx, launch{
+		runID:   req.ID,
 		in:      in,
 		dir:     dir,
 		script:  file,

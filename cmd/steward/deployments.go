@@ -277,8 +277,9 @@ func runSession(ctx context.Context, cmd *cli.Command) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+	if err != nil || final.ID == "" {
+		return fmt.Errorf("the live log ended before the session did (is the hub "+
+			"restarting?); follow it again with: steward sessions get %s", s.ID)
 	}
 	printActions(final)
 	if final.Status != session.StatusPassed {

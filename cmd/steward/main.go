@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v3"
+
+	"github.com/stewardhq/steward/core/errs"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -37,10 +39,11 @@ func main() {
 			sessionsCommand(),
 			softwareCommand(),
 			tasksCommand(),
+			pluginCommand(),
 		},
 	}
 	if err := app.Run(ctx, os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "steward:", err)
+		fmt.Fprintln(os.Stderr, "steward:", errs.Message(err))
 		var exit cli.ExitCoder
 		if errors.As(err, &exit) {
 			os.Exit(exit.ExitCode())

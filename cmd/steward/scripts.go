@@ -121,8 +121,9 @@ func follow(ctx context.Context, c *client.Client, runID string) error {
 			}
 			return nil
 		})
-	if err != nil {
-		return err
+	if err != nil || final.ID == "" {
+		return fmt.Errorf("the output stream ended before the run did (is the hub "+
+			"restarting?); read it again with: steward scripts output --follow %s", runID)
 	}
 	return runOutcome(final)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -82,9 +83,11 @@ func describeJSONError(err error) string {
 	switch {
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return fmt.Sprintf("the body must be a JSON object, not %s", typeErr.Value)
 	case errors.As(err, &typeErr):
-		return fmt.Sprintf("field %q must be %s, not %s", typeErr.Field, typeErr.Type,
-			typeErr.Value)
+		return fmt.Sprintf("field %q must be %s, not %s", typeErr.Field,
+			jsonKind(typeErr.Type.Kind()), typeErr.Value)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return "JSON ends too early"
 	default:
@@ -116,4 +119,24 @@ func intQuery(c *gin.Context, name string) (int, error) {
 			name, s, errs.ErrInvalid)
 	}
 	return n, nil
+}
+
+// jsonKind names a Go kind the way a JSON author thinks of it.
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another kind of value"
 }

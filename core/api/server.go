@@ -148,9 +148,8 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
-	h := c.GetHeader("Authorization")
-	secret, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(secret) == "" {
+	scheme, secret, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 		fail(c, s.log, errMissingToken)
 		return
 	}

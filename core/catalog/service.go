@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -135,4 +136,18 @@ func deleteErr(err error, kind, name string) error {
 		return fmt.Errorf("%s %q is still used: %w", kind, name, errs.ErrConflict)
 	}
 	return fmt.Errorf("delete %s: %w", kind, err)
+}
+
+// notDeployed refuses to delete an item that deployments still name: they would fail on
+// every computer they reach.
+func notDeployed(ctx context.Context, db bun.IDB, itemID, what string) error {
+	n, err := db.NewSelect().Table("deployments").Where("item_id = ?", itemID).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count deployments of %s: %w", what, err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%s is used by %d deployments; delete them first: %w", what, n,
+			errs.ErrConflict)
+	}
+	return nil
 }

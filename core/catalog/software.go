@@ -214,6 +214,9 @@ func (s *Service) DeleteSoftware(ctx context.Context, id string) error {
 		if err := mayChange(p, owner{row.Global, row.TenantID}, "software "+row.Name); err != nil {
 			return err
 		}
+		if err := notDeployed(ctx, tx, id, "software "+row.Name); err != nil {
+			return err
+		}
 		if users, err := prerequisiteOf(ctx, tx, id); err != nil {
 			return err
 		} else if len(users) > 0 {

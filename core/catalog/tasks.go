@@ -165,6 +165,9 @@ func (s *Service) DeleteTask(ctx context.Context, id string) error {
 		if err := mayChange(p, owner{row.Global, row.TenantID}, "task "+row.Name); err != nil {
 			return err
 		}
+		if err := notDeployed(ctx, tx, id, "task "+row.Name); err != nil {
+			return err
+		}
 		var users []string
 		if err := tx.NewSelect().Table("software").Column("name").
 			Where("config_task_id = ?", id).Scan(ctx, &users); err != nil {

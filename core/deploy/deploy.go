@@ -209,8 +209,9 @@ func (s *Service) check(ctx context.Context, d resolve.Deployment) error {
 	return s.checkItem(ctx, d)
 }
 
-// checkItem confirms the item exists and that the deployment's tenant may use it: a
-// tenant's own software or task is deployed only within that tenant.
+// checkItem confirms the item exists, that the deployment's tenant may use it (a tenant's
+// own software or task is deployed only within that tenant), and that the version and
+// parameters fit the item.
 func (s *Service) checkItem(ctx context.Context, d resolve.Deployment) error {
 	var owner, name string
 	if d.ItemKind == resolve.ItemSoftware {
@@ -219,16 +220,64 @@ func (s *Service) checkItem(ctx context.Context, d resolve.Deployment) error {
 			return fmt.Errorf("software %s: %w", d.ItemID, errs.ErrInvalid)
 		}
 		owner, name = sw.TenantID, sw.Name
+		if err := checkSoftware(sw, d); err != nil {
+			return err
+		}
 	} else {
 		t, err := s.items.LoadTask(ctx, d.ItemID)
 		if err != nil {
 			return fmt.Errorf("task %s: %w", d.ItemID, errs.ErrInvalid)
 		}
 		owner, name = t.TenantID, t.Name
+		if err := checkParameters(t, d.Parameters); err != nil {
+			return err
+		}
 	}
 	if owner != "" && owner != d.TenantID {
 		return fmt.Errorf("%s belongs to one tenant and may only be deployed there: %w",
 			name, errs.ErrInvalid)
+	}
+	return nil
+}
+
+func checkSoftware(sw catalog.Software, d resolve.Deployment) error {
+	switch {
+	case d.State == resolve.StateVersion:
+		if _, ok := sw.FindVersion(d.Version); !ok {
+			return fmt.Errorf("%s has no version %s in the catalog: %w", sw.Name, d.Version,
+				errs.ErrInvalid)
+		}
+	case d.State != resolve.StateAtLeast && d.Version != "":
+		return fmt.Errorf("a version goes with the states version and at_least, not %s: %w",
+			d.State, errs.ErrInvalid)
+	}
+	if len(d.Parameters) > 0 {
+		return fmt.Errorf("software deployments take no parameters: %w", errs.ErrInvalid)
+	}
+	return nil
+}
+
+// checkParameters checks a task deployment's parameters against the task's: known names,
+// values of the right type, and every required one given or defaulted.
+func checkParameters(t catalog.Task, given map[string]string) error {
+	known := map[string]catalog.Parameter{}
+	for _, p := range t.Parameters {
+		known[p.Name] = p
+	}
+	for name, v := range given {
+		p, ok := known[name]
+		if !ok {
+			return fmt.Errorf("task %s has no parameter %q: %w", t.Name, name, errs.ErrInvalid)
+		}
+		if err := p.CheckValue(v); err != nil {
+			return fmt.Errorf("parameter %s: %w", name, err)
+		}
+	}
+	for _, p := range t.Parameters {
+		if _, ok := given[p.Name]; p.Required && !ok && p.Default == "" {
+			return fmt.Errorf("task %s needs the parameter %s: %w", t.Name, p.Name,
+				errs.ErrInvalid)
+		}
 	}
 	return nil
 }

@@ -216,3 +216,30 @@ func TestLiveOutputStreams(t *testing.T) {
 		&run))
 	require.Equal(t, []string{"line 1", "line 2", "line 3"}, h.follow(run.ID))
 }
+
+func TestAgentCrashEndsTheInterruptedScript(t *testing.T) {
+	h := startHub(t, "sqlite")
+	a := enrollAgent(t, h)
+	c := h.computerOf(a)
+	marks := filepath.Join(t.TempDir(), "marks")
+	var run scripts.Run
+	require.NoError(t, h.do(http.MethodPost, "/computers/"+c.ID+"/scripts/run",
+		map[string]any{"language": "sh", "body": fmt.Sprintf(
+			"echo start >> %s; sleep 4; echo end >> %s", marks, marks)}, &run))
+	require.Eventually(t, func() bool {
+		b, _ := os.ReadFile(marks)
+		return len(b) > 0
+	}, 30*time.Second, 50*time.Millisecond)
+
+	_ = a.cmd.Process.Kill() // the agent alone, as a crash would; the script lives on
+	<-a.done
+	a.start()
+
+	done := h.waitRun(run.ID, 60*time.Second)
+	require.Equal(t, scripts.StatusError, done.Status)
+	require.Contains(t, done.Error, "stopped")
+	time.Sleep(5 * time.Second)
+	b, err := os.ReadFile(marks)
+	require.NoError(t, err)
+	require.Equal(t, "start\n", string(b), "the interrupted script did not go on unobserved")
+}

@@ -12,6 +12,8 @@ import (
 const (
 	DefaultSize = 50
 	MaxSize     = 500
+	// MaxPage keeps offsets far from overflowing; no list is that long.
+	MaxPage = 1_000_000
 )
 
 // Request asks for one page. Page counts from 1. The zero value asks for the first page of
@@ -29,8 +31,9 @@ func (r Request) Normalize() (Request, error) {
 	if r.PageSize == 0 {
 		r.PageSize = DefaultSize
 	}
-	if r.Page < 1 {
-		return r, fmt.Errorf("page must be 1 or more, got %d: %w", r.Page, errs.ErrInvalid)
+	if r.Page < 1 || r.Page > MaxPage {
+		return r, fmt.Errorf("page must be between 1 and %d, got %d: %w", MaxPage, r.Page,
+			errs.ErrInvalid)
 	}
 	if r.PageSize < 1 || r.PageSize > MaxSize {
 		return r, fmt.Errorf("pageSize must be between 1 and %d, got %d: %w",

@@ -161,7 +161,8 @@ func (e *Engine) mustWait(ctx context.Context, ses *Session) (time.Duration, err
 	if !c.Online {
 		if !ses.ApplyOnConnect {
 			if err := e.end(ctx, ses, StatusFailed, "the computer is offline; start the "+
-				"session with applyOnConnect to run it when the computer connects"); err != nil {
+				"session with apply-on-connect (applyOnConnect in the API) to run it when "+
+				"the computer connects"); err != nil {
 				return 0, err
 			}
 			return 0, errEnded

@@ -261,16 +261,15 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		status = StatusFailed
 	}
 
-	now := r.e.now()
-	r.ses.Status, r.ses.Summary, r.ses.Stage, r.ses.FinishedAt = status, summary, StageDone, &now
-	res, err := r.e.db.NewUpdate().Model(r.ses).Column("status", "summary", "stage",
-		"finished_at").WherePK().Where("status <> ?", StatusCancelled).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("finish session %s: %w", r.ses.ID, err)
+	var current string
+	if err := r.e.db.NewSelect().Model((*Session)(nil)).Column("status").
+		Where("id = ?", r.ses.ID).Scan(ctx, &current); err != nil {
+		return fmt.Errorf("check session %s: %w", r.ses.ID, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // cancelled meanwhile
+	if current == StatusCancelled {
+		return nil
 	}
+	// The last lines are written before the status: a follower that sees the end has them.
 	if r.ses.Onboarding {
 		next := computer.StatusOnboarded
 		if status == StatusFailed {
@@ -285,6 +284,17 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 		level = "error"
 	}
 	r.log(ctx, nil, level, "session %s: %s", status, summary)
+
+	now := r.e.now()
+	r.ses.Status, r.ses.Summary, r.ses.Stage, r.ses.FinishedAt = status, summary, StageDone, &now
+	res, err := r.e.db.NewUpdate().Model(r.ses).Column("status", "summary", "stage",
+		"finished_at").WherePK().Where("status <> ?", StatusCancelled).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("finish session %s: %w", r.ses.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // cancelled meanwhile
+	}
 	r.e.log.Info("session finished", "session_id", r.ses.ID, "computer_id", r.ses.ComputerID,
 		"status", status)
 	return nil
