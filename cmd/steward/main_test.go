@@ -135,6 +135,21 @@ func TestMigrateAndBadFlags(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, out, "unknown role")
 
+	out, err = run(t, bin, nil, "token", "create", "--data", data, "--name", "ci-bot")
+	require.NoError(t, err, out)
+	out, err = run(t, bin, nil, "token", "list", "--data", data, "--json")
+	require.NoError(t, err, out)
+	require.NotContains(t, out, "stw_", "secrets are never listed")
+	var toks []struct{ ID, Name string }
+	require.NoError(t, json.Unmarshal([]byte(out), &toks))
+	require.Len(t, toks, 1)
+	require.Equal(t, "ci-bot", toks[0].Name)
+	out, err = run(t, bin, nil, "token", "revoke", "--data", data, toks[0].ID)
+	require.NoError(t, err, out)
+	out, err = run(t, bin, nil, "token", "list", "--data", data, "--json")
+	require.NoError(t, err, out)
+	require.Equal(t, "[]", strings.TrimSpace(out))
+
 	out, err = run(t, bin, []string{"STEWARD_TOKEN="}, "tenants", "list")
 	require.Error(t, err)
 	require.Contains(t, out, "no API token")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -30,24 +31,73 @@ func tokenCommand() *cli.Command {
 				if err != nil {
 					return err
 				}
-				// Opening the hub migrates the database and makes the MSP tenant, so a token
-				// can be created before the first `steward serve`.
-				h, err := hub.Open(ctx, hub.Config{DataDir: cmd.String("data"),
-					DatabaseURL: cmd.String("database-url")})
-				if err != nil {
-					return err
+				return withHub(ctx, cmd, func(ctx context.Context, h *hub.Hub) error {
+					secret, _, err := h.Tokens.Create(ctx, apitoken.NewToken{
+						Name: cmd.String("name"), Role: role,
+						TenantID: cmd.String("tenant"), TTL: cmd.Duration("ttl")})
+					if err != nil {
+						return err
+					}
+					fmt.Println(secret)
+					return nil
+				})
+			},
+		}, {
+			Name:  "list",
+			Usage: "list API tokens (their secrets are never stored)",
+			Flags: append(databaseFlags(), &cli.BoolFlag{Name: "json"}),
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				return withHub(ctx, cmd, func(ctx context.Context, h *hub.Hub) error {
+					toks, err := h.Tokens.List(ctx)
+					if err != nil {
+						return err
+					}
+					rows := make([][]string, 0, len(toks))
+					for _, t := range toks {
+						exp, used := "never", "never"
+						if t.ExpiresAt != nil {
+							exp = t.ExpiresAt.Local().Format(time.DateTime)
+						}
+						if t.LastUsedAt != nil {
+							used = t.LastUsedAt.Local().Format(time.DateTime)
+						}
+						rows = append(rows, []string{t.ID, t.Name, string(t.Role), exp, used})
+					}
+					return output(cmd, toks, []string{"ID", "NAME", "ROLE", "EXPIRES",
+						"LAST USED"}, rows)
+				})
+			},
+		}, {
+			Name:      "revoke",
+			Usage:     "revoke an API token",
+			ArgsUsage: "ID",
+			Flags:     databaseFlags(),
+			Action: func(ctx context.Context, cmd *cli.Command) error {
+				if cmd.Args().Len() != 1 {
+					return fmt.Errorf("usage: steward token revoke ID")
 				}
-				defer h.Close()
-				ctx = access.WithPrincipal(ctx, access.System())
-				secret, _, err := h.Tokens.Create(ctx, apitoken.NewToken{
-					Name: cmd.String("name"), Role: role,
-					TenantID: cmd.String("tenant"), TTL: cmd.Duration("ttl")})
-				if err != nil {
-					return err
-				}
-				fmt.Println(secret)
-				return nil
+				return withHub(ctx, cmd, func(ctx context.Context, h *hub.Hub) error {
+					if err := h.Tokens.Revoke(ctx, cmd.Args().First()); err != nil {
+						return err
+					}
+					fmt.Println("revoked", cmd.Args().First())
+					return nil
+				})
 			},
 		}},
 	}
+}
+
+// withHub opens the hub's database for an offline admin command, acting as the system. Opening
+// migrates the database and makes the MSP tenant, so tokens can be managed before the first
+// `steward serve`.
+func withHub(ctx context.Context, cmd *cli.Command,
+	fn func(context.Context, *hub.Hub) error) error {
+	h, err := hub.Open(ctx, hub.Config{DataDir: cmd.String("data"),
+		DatabaseURL: cmd.String("database-url")})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return fn(access.WithPrincipal(ctx, access.System()), h)
 }

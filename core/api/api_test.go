@@ -166,3 +166,24 @@ func TestHealthAndReadiness(t *testing.T) {
 			strings.Contains(string(body), "ready"), path)
 	}
 }
+
+func TestRevokedTokenIsRefused(t *testing.T) {
+	h := hubtest.Start(t, "sqlite")
+	ctx := access.WithPrincipal(context.Background(), access.System())
+	secret, tok, err := h.Tokens.Create(ctx, apitoken.NewToken{Name: "bot", Role: access.MSPUser})
+	require.NoError(t, err)
+	c, err := client.New(h.URL, secret)
+	require.NoError(t, err)
+	require.NoError(t, c.Do(context.Background(), http.MethodGet, "/tenants", nil, nil))
+
+	var list []apitoken.Token
+	require.NoError(t, h.Client.Do(context.Background(), http.MethodGet, "/tokens", nil, &list))
+	require.Len(t, list, 2)
+	err = c.Do(context.Background(), http.MethodGet, "/tokens", nil, nil)
+	require.True(t, client.IsCode(err, "forbidden"), "only MSP admins list tokens: %v", err)
+
+	require.NoError(t, h.Client.Do(context.Background(), http.MethodDelete, "/tokens/"+tok.ID,
+		nil, nil))
+	err = c.Do(context.Background(), http.MethodGet, "/tenants", nil, nil)
+	require.True(t, client.IsCode(err, "unauthorized"), "%v", err)
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/agents"
+	"github.com/stewardhq/steward/core/apitoken"
 	"github.com/stewardhq/steward/core/catalog"
 	"github.com/stewardhq/steward/core/computer"
 	"github.com/stewardhq/steward/core/deploy"
@@ -35,6 +36,7 @@ type Config struct {
 	Logger    *slog.Logger
 	Version   string
 	Auth      authenticator
+	Tokens    *apitoken.Service
 	Tenants   *tenant.Service
 	Agents    *agents.Service
 	Computers *computer.Service
@@ -99,6 +101,7 @@ func New(cfg Config) *Server {
 	s.routes.handle(http.MethodGet, "/me", op{summary: "Who the caller is", tag: "meta",
 		resp: access.Principal{}}, s.me)
 	s.tenantRoutes()
+	s.tokenRoutes()
 	s.agentRoutes()
 	s.computerRoutes()
 	s.identifyRoutes()

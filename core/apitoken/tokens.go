@@ -163,3 +163,42 @@ func hashSecret(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
 }
+
+// List returns every API token, newest first. Secrets are never shown; only their names,
+// roles and use.
+func (t *Service) List(ctx context.Context) ([]Token, error) {
+	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
+		return nil, err
+	}
+	out := []Token{}
+	if err := t.db.NewSelect().Model(&out).Order("created_at DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
+}
+
+// Revoke deletes a token; requests that carry it are refused from then on.
+func (t *Service) Revoke(ctx context.Context, id string) error {
+	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
+		return err
+	}
+	return t.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var tok Token
+		err := tx.NewSelect().Model(&tok).Where("id = ?", id).Scan(ctx)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("token %s: %w", id, errs.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("load token %s: %w", id, err)
+		}
+		if _, err := tx.NewDelete().Model(&tok).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("revoke token %s: %w", id, err)
+		}
+		tenantID := ""
+		if tok.TenantID != nil {
+			tenantID = *tok.TenantID
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "revoke", ObjectType: "api_token",
+			ObjectID: id, TenantID: tenantID, Before: tok})
+	})
+}

@@ -54,6 +54,7 @@ func (r row) deployment() resolve.Deployment {
 	if r.TenantID != nil {
 		d.TenantID = *r.TenantID
 	}
+	d.Parameters = masked(r.Parameters)
 	return d
 }
 
@@ -102,12 +103,15 @@ type itemLoader interface {
 type Service struct {
 	db    *bun.DB
 	items itemLoader
+	box   sealer
 	now   func() time.Time
 }
 
-// NewService returns the deployment service; items reads the deployed items.
-func NewService(db *bun.DB, items itemLoader) *Service {
-	return &Service{db: db, items: items, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns the deployment service; items reads the deployed items and box seals
+// password parameters.
+func NewService(db *bun.DB, items itemLoader, box sealer) *Service {
+	return &Service{db: db, items: items, box: box,
+		now: func() time.Time { return time.Now().UTC() }}
 }
 
 // authorize says whether p may manage a deployment of this scope and tenant: cross-tenant
@@ -167,6 +171,10 @@ func (s *Service) Create(ctx context.Context, in Input) (resolve.Deployment, err
 	if err := s.check(ctx, d); err != nil {
 		return resolve.Deployment{}, err
 	}
+	if r.Parameters, err = s.sealParams(ctx, d, r.Parameters, nil); err != nil {
+		return resolve.Deployment{}, err
+	}
+	d = r.deployment()
 
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
@@ -395,6 +403,7 @@ func (s *Service) Update(ctx context.Context, id string, in Patch) (resolve.Depl
 		if in.ComputerTypes != nil {
 			r.ComputerTypes = in.ComputerTypes
 		}
+		old := r.Parameters
 		if in.Parameters != nil {
 			r.Parameters = in.Parameters
 		}
@@ -409,9 +418,14 @@ func (s *Service) Update(ctx context.Context, id string, in Patch) (resolve.Depl
 		}
 		r.UpdatedAt = s.now()
 		out = r.deployment()
+		out.Parameters = unmaskedFor(r.Parameters, old)
 		if err := s.check(ctx, out); err != nil {
 			return err
 		}
+		if r.Parameters, err = s.sealParams(ctx, out, r.Parameters, old); err != nil {
+			return err
+		}
+		out = r.deployment()
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("save deployment %s: %w", id, err)
 		}

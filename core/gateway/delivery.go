@@ -49,7 +49,12 @@ func (g *Gateway) deliverPending(ctx context.Context, agentID string, again bool
 
 func (g *Gateway) deliver(ctx context.Context, c *conn, runs []scripts.Run) {
 	for _, r := range runs {
-		if err := c.send(ctx, wire.TypeRun, wire.Run{Request: r.Request()}); err != nil {
+		req, err := g.scripts.RequestFor(r)
+		if err != nil {
+			g.log.Error("run cannot be delivered", "run_id", r.ID, "err", err)
+			continue
+		}
+		if err := c.send(ctx, wire.TypeRun, wire.Run{Request: req}); err != nil {
 			g.log.Info("run not delivered; it waits for the next connection",
 				"agent_id", c.agentID, "run_id", r.ID, "err", err)
 			return

@@ -28,6 +28,7 @@ import (
 	"github.com/stewardhq/steward/core/jobs"
 	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
+	"github.com/stewardhq/steward/core/secrets"
 	"github.com/stewardhq/steward/core/session"
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/tenant"
@@ -172,16 +173,21 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Agents = agents.NewService(st.DB)
 	h.Computers = computer.NewService(st.DB)
 	h.Identify = identify.NewService(st, cfg.Logger)
-	h.Scripts = scripts.NewService(st.DB)
+	box, err := secrets.New(key)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	h.Scripts = scripts.NewService(st.DB, box)
 	h.Persons = person.NewService(st.DB)
 	h.Gateway = gateway.New(gateway.Config{Logger: cfg.Logger, Instance: h.Instance},
 		h.Agents, h.Identify, h.Scripts)
-	h.Deployments = deploy.NewService(st.DB, h.Catalog)
+	h.Deployments = deploy.NewService(st.DB, h.Catalog, box)
 	h.Sessions = session.NewService(st.DB, h.Jobs, cfg.Logger)
 	h.Engine = session.NewEngine(session.EngineConfig{Logger: cfg.Logger, Instance: h.Instance},
 		h.Jobs, h.Sessions, h.Catalog, h.Deployments, h.Scripts, h.Agents, installerURLs{h})
 
-	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
+	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens, Tokens: h.Tokens,
 		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
 		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready,
 		Catalog: h.Catalog, Blobs: h.Blobs, Files: h.Files, Deployments: h.Deployments,

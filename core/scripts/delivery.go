@@ -39,6 +39,13 @@ func (s *Service) load(ctx context.Context, id string) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("load script run %s: %w", id, err)
 	}
+	if r.SealedSecrets != "" {
+		if secrets, err := s.secrets(r); err == nil {
+			for k := range secrets {
+				r.SecretNames = append(r.SecretNames, k)
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -105,6 +112,13 @@ func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
 	}
 	if err := s.owned(ctx, agentID, runID); err != nil {
 		return err
+	}
+	if r, err := s.load(ctx, runID); err == nil && r.SealedSecrets != "" {
+		secrets, err := s.secrets(r)
+		if err != nil {
+			return err
+		}
+		mask(lines, secrets)
 	}
 	rows := make([]outputRow, len(lines))
 	var first time.Time

@@ -20,9 +20,11 @@ type Spec struct {
 	Context    string
 	Body       string
 	Params     map[string]string
-	Files      []sdk.FileRef
-	Timeout    time.Duration
-	CreatedBy  string
+	// Secrets are parameters kept sealed at rest, never shown, and masked in the output.
+	Secrets   map[string]string
+	Files     []sdk.FileRef
+	Timeout   time.Duration
+	CreatedBy string
 }
 
 // Ensure queues the run unless a run with the same id exists, and returns it and whether it
@@ -65,6 +67,9 @@ func (s *Service) Ensure(ctx context.Context, sp Spec) (Run, bool, error) {
 		CreatedBy: sp.CreatedBy, CreatedAt: s.now()}
 	if sp.SessionID != "" {
 		run.SessionID = &sp.SessionID
+	}
+	if run.SealedSecrets, _, err = s.sealSecrets(sp.ID, sp.Secrets); err != nil {
+		return Run{}, false, err
 	}
 	if _, err := s.db.NewInsert().Model(&run).On("CONFLICT (id) DO NOTHING").
 		Exec(ctx); err != nil {

@@ -43,27 +43,30 @@ func Finished(status string) bool {
 type Run struct {
 	bun.BaseModel `bun:"table:script_runs,alias:r"`
 
-	ID             string            `bun:"id,pk" json:"id"`
-	TenantID       string            `bun:"tenant_id" json:"tenantId"`
-	ComputerID     string            `bun:"computer_id" json:"computerId"`
-	AgentID        string            `bun:"agent_id" json:"agentId"`
-	Language       string            `bun:"language" json:"language"`
-	Context        string            `bun:"context" json:"context"`
-	Body           string            `bun:"body" json:"body"`
-	Params         map[string]string `bun:"params,type:text" json:"params"`
-	Files          []sdk.FileRef     `bun:"files,type:text" json:"files,omitempty"`
-	SessionID      *string           `bun:"session_id" json:"sessionId,omitempty"`
-	TimeoutSeconds int               `bun:"timeout_seconds" json:"timeoutSeconds"`
-	Status         string            `bun:"status" json:"status"`
-	ExitCode       *int              `bun:"exit_code" json:"exitCode,omitempty"`
-	Error          string            `bun:"error" json:"error,omitempty"`
-	TimedOut       bool              `bun:"timed_out" json:"timedOut,omitempty"`
-	DroppedBytes   int64             `bun:"dropped_bytes" json:"droppedBytes,omitempty"`
-	CreatedBy      string            `bun:"created_by" json:"createdBy"`
-	CreatedAt      time.Time         `bun:"created_at" json:"createdAt"`
-	DispatchedAt   *time.Time        `bun:"dispatched_at" json:"dispatchedAt,omitempty"`
-	StartedAt      *time.Time        `bun:"started_at" json:"startedAt,omitempty"`
-	FinishedAt     *time.Time        `bun:"finished_at" json:"finishedAt,omitempty"`
+	ID         string            `bun:"id,pk" json:"id"`
+	TenantID   string            `bun:"tenant_id" json:"tenantId"`
+	ComputerID string            `bun:"computer_id" json:"computerId"`
+	AgentID    string            `bun:"agent_id" json:"agentId"`
+	Language   string            `bun:"language" json:"language"`
+	Context    string            `bun:"context" json:"context"`
+	Body       string            `bun:"body" json:"body"`
+	Params     map[string]string `bun:"params,type:text" json:"params"`
+	Files      []sdk.FileRef     `bun:"files,type:text" json:"files,omitempty"`
+	// SealedSecrets holds the password parameters, sealed; SecretNames names them.
+	SealedSecrets  string     `bun:"secret_params" json:"-"`
+	SecretNames    []string   `bun:"-" json:"secretParams,omitempty"`
+	SessionID      *string    `bun:"session_id" json:"sessionId,omitempty"`
+	TimeoutSeconds int        `bun:"timeout_seconds" json:"timeoutSeconds"`
+	Status         string     `bun:"status" json:"status"`
+	ExitCode       *int       `bun:"exit_code" json:"exitCode,omitempty"`
+	Error          string     `bun:"error" json:"error,omitempty"`
+	TimedOut       bool       `bun:"timed_out" json:"timedOut,omitempty"`
+	DroppedBytes   int64      `bun:"dropped_bytes" json:"droppedBytes,omitempty"`
+	CreatedBy      string     `bun:"created_by" json:"createdBy"`
+	CreatedAt      time.Time  `bun:"created_at" json:"createdAt"`
+	DispatchedAt   *time.Time `bun:"dispatched_at" json:"dispatchedAt,omitempty"`
+	StartedAt      *time.Time `bun:"started_at" json:"startedAt,omitempty"`
+	FinishedAt     *time.Time `bun:"finished_at" json:"finishedAt,omitempty"`
 }
 
 // Request turns the run into what a pathway executes.
@@ -121,15 +124,16 @@ type target struct {
 // Service creates runs and records what pathways report of them.
 type Service struct {
 	db   *bun.DB
+	box  sealer
 	now  func() time.Time
 	kick func(agentID string)
 
 	changes notify.Notifier
 }
 
-// NewService returns the script service over db.
-func NewService(db *bun.DB) *Service {
-	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns the script service over db; box seals password parameters.
+func NewService(db *bun.DB, box sealer) *Service {
+	return &Service{db: db, box: box, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // OnQueued registers fn to be told when a run is queued for an agent, so this instance's

@@ -27,6 +27,9 @@ type (
 	}
 	resolver interface {
 		Winners(ctx context.Context, computerID string) (map[string]resolve.Explanation, error)
+		// Parameters returns a deployment's plain and password parameters apart.
+		Parameters(ctx context.Context, id string) (map[string]string, map[string]string,
+			error)
 	}
 	inventories interface {
 		RequestInventory(ctx context.Context, computerID string) error

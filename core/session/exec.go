@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -27,6 +26,12 @@ const (
 // it started before instead of starting another.
 func (r *run) step(ctx context.Context, a *Action, step, scriptID string,
 	params map[string]string, files []sdk.FileRef) (scripts.Run, []string, error) {
+	return r.secretStep(ctx, a, step, scriptID, params, nil, files)
+}
+
+// secretStep is step with password parameters, which the run keeps sealed and masks.
+func (r *run) secretStep(ctx context.Context, a *Action, step, scriptID string,
+	params, secrets map[string]string, files []sdk.FileRef) (scripts.Run, []string, error) {
 	if scriptID == "" {
 		return scripts.Run{}, nil, fmt.Errorf("%s has no %s script", a.ItemName, step)
 	}
@@ -37,7 +42,7 @@ func (r *run) step(ctx context.Context, a *Action, step, scriptID string,
 	id := r.ses.ID + ":" + a.ItemID + ":" + step
 	run, created, err := r.e.scripts.Ensure(ctx, scripts.Spec{ID: id, SessionID: r.ses.ID,
 		ComputerID: r.ses.ComputerID, Language: sc.Language, Context: sc.Context,
-		Body: sc.Body, Params: params, Files: files,
+		Body: sc.Body, Params: params, Secrets: secrets, Files: files,
 		Timeout: time.Duration(sc.TimeoutSeconds) * time.Second, CreatedBy: "session:" + r.ses.ID})
 	if err != nil {
 		return scripts.Run{}, nil, err
@@ -203,7 +208,7 @@ func (r *run) performSoftware(ctx context.Context, a *Action) (bool, error) {
 		if err != nil {
 			return reboot, err
 		}
-		if err := r.enforce(ctx, a, t, nil, "config-"); err != nil {
+		if err := r.enforce(ctx, a, t, taskValues{}, "config-"); err != nil {
 			return reboot, fmt.Errorf("configuration task %s: %w", t.Name, err)
 		}
 		a.Result += "; configured"
@@ -326,7 +331,7 @@ func (r *run) performTask(ctx context.Context, a *Action) error {
 	if err != nil {
 		return err
 	}
-	params, err := r.deploymentParams(ctx, a.DeploymentID)
+	params, err := r.params(ctx, a.DeploymentID)
 	if err != nil {
 		return err
 	}
@@ -338,15 +343,15 @@ func (r *run) performTask(ctx context.Context, a *Action) error {
 }
 
 // enforce tests, sets when the test fails, and tests again.
-func (r *run) enforce(ctx context.Context, a *Action, t catalog.Task, params map[string]string,
+func (r *run) enforce(ctx context.Context, a *Action, t catalog.Task, params taskValues,
 	prefix string) error {
 	ok, err := r.taskTest(ctx, a, t, params, prefix+"test")
 	if err != nil || ok {
 		return err
 	}
 	set, combined := t.ScriptFor("set")
-	p := taskParams(t, params, combined, "set")
-	run, _, err := r.step(ctx, a, prefix+"set", set, p, nil)
+	p := taskParams(t, params.plain, combined, "set")
+	run, _, err := r.secretStep(ctx, a, prefix+"set", set, p, params.secret, nil)
 	if err != nil {
 		return err
 	}
@@ -363,10 +368,11 @@ func (r *run) enforce(ctx context.Context, a *Action, t catalog.Task, params map
 	return nil
 }
 
-func (r *run) taskTest(ctx context.Context, a *Action, t catalog.Task,
-	params map[string]string, step string) (bool, error) {
+func (r *run) taskTest(ctx context.Context, a *Action, t catalog.Task, params taskValues,
+	step string) (bool, error) {
 	test, combined := t.ScriptFor("test")
-	run, out, err := r.step(ctx, a, step, test, taskParams(t, params, combined, "test"), nil)
+	run, out, err := r.secretStep(ctx, a, step, test,
+		taskParams(t, params.plain, combined, "test"), params.secret, nil)
 	if err != nil {
 		return false, err
 	}
@@ -374,10 +380,10 @@ func (r *run) taskTest(ctx context.Context, a *Action, t catalog.Task,
 }
 
 func (r *run) taskGet(ctx context.Context, a *Action, t catalog.Task,
-	params map[string]string) (string, error) {
+	params taskValues) (string, error) {
 	get, combined := t.ScriptFor("get")
-	_, out, err := r.step(ctx, a, "detect-get", get, taskParams(t, params, combined, "get"),
-		nil)
+	_, out, err := r.secretStep(ctx, a, "detect-get", get,
+		taskParams(t, params.plain, combined, "get"), params.secret, nil)
 	if err != nil {
 		return "", err
 	}
@@ -403,18 +409,10 @@ func taskParams(t catalog.Task, given map[string]string, combined bool,
 	return out
 }
 
-func (r *run) deploymentParams(ctx context.Context, id string) (map[string]string, error) {
-	var raw string
-	err := r.e.db.NewSelect().Table("deployments").Column("parameters").Where("id = ?", id).
-		Scan(ctx, &raw)
-	if err != nil {
-		return nil, fmt.Errorf("load deployment %s: %w", id, err)
-	}
-	out := map[string]string{}
-	if raw != "" {
-		if err := json.Unmarshal([]byte(raw), &out); err != nil {
-			return nil, fmt.Errorf("decode parameters of deployment %s: %w", id, err)
-		}
-	}
-	return out, nil
+// taskValues are a deployment's parameters for a task's scripts.
+type taskValues struct{ plain, secret map[string]string }
+
+func (r *run) params(ctx context.Context, deploymentID string) (taskValues, error) {
+	plain, secret, err := r.e.resolver.Parameters(ctx, deploymentID)
+	return taskValues{plain: plain, secret: secret}, err
 }

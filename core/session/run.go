@@ -206,11 +206,15 @@ func (r *run) detectTask(ctx context.Context, a *Action, d resolve.Deployment) e
 		return err
 	}
 	a.ItemName = t.Name
+	params, err := r.params(ctx, d.ID)
+	if err != nil {
+		return err
+	}
 	plan := PlanTask(d.State)
 	a.Type, a.Reason = plan.Type, plan.Reason
 	switch plan.Type {
 	case ActionTaskEnforce, ActionAudit:
-		ok, err := r.taskTest(ctx, a, t, d.Parameters, "detect-test")
+		ok, err := r.taskTest(ctx, a, t, params, "detect-test")
 		if err != nil {
 			return err
 		}
@@ -227,7 +231,7 @@ func (r *run) detectTask(ctx context.Context, a *Action, d resolve.Deployment) e
 			a.Type, a.Status, a.Result = ActionAudit, ActionPassed, "compliant"
 		}
 	case ActionMonitor:
-		value, err := r.taskGet(ctx, a, t, d.Parameters)
+		value, err := r.taskGet(ctx, a, t, params)
 		if err != nil {
 			return err
 		}
