@@ -174,9 +174,11 @@ func TestFleetAgainstARealHub(t *testing.T) {
 			st := fleet.Stats()
 			return st.Drops >= before.Drops+fleetSize && st.Connected == fleetSize
 		}, 60*time.Second, 20*time.Millisecond, "%+v", fleet.Stats())
-		// TODO(gateway-reconnect): also require every computer online again. The hub may
-		// record a quickly reconnected agent as disconnected (the old connection's end is
-		// written after the new one's start) until the agent's next touch, up to 30s later.
+		// The old connections' ends are recorded before the new ones' starts, so every
+		// computer is online again at once, not after the agents' next touch.
+		require.Eventually(t, func() bool {
+			return online(listComputers(t, h)) == fleetSize
+		}, 10*time.Second, 50*time.Millisecond, "every computer is online again")
 		run, _ := runScript(t, h, pcs.Items[1].ID, "echo again")
 		require.Equal(t, scripts.StatusCompleted, run.Status)
 	})

@@ -69,6 +69,9 @@ func (g *Gateway) deliver(ctx context.Context, c *conn, runs []scripts.Run) {
 
 func (g *Gateway) poll(ctx context.Context) {
 	queued, err := g.scripts.QueuedOn(ctx, g.cfg.Instance)
+	if ctx.Err() != nil {
+		return
+	}
 	if err != nil {
 		g.log.Warn("queued runs not loaded", "err", err)
 	}

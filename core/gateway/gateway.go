@@ -47,11 +47,16 @@ type Gateway struct {
 	identify *identify.Service
 	scripts  *scripts.Service
 
-	mu    sync.Mutex
-	conns map[string]*conn
-	kicks chan string
-	// serving counts connection handlers, so Close can wait until each has recorded its end.
+	mu      sync.Mutex
+	conns   map[string]*conn
+	closing bool
+	kicks   chan string
+	// serving counts connection handlers, so Close can wait until each has recorded its end;
+	// it only grows under mu while not closing.
 	serving sync.WaitGroup
+	// states orders the connected and disconnected records of agents, so the record of an
+	// old connection's end never lands after a newer connection's start.
+	states sync.Mutex
 }
 
 // New returns a gateway; call Run to start its delivery loop.
@@ -80,6 +85,7 @@ type conn struct {
 	tenantID string
 	tags     []string
 	enrolled time.Time
+	version  string
 	cancel   context.CancelFunc
 
 	mu         sync.Mutex
@@ -108,7 +114,15 @@ func (g *Gateway) Connected() int {
 
 // ServeHTTP accepts one agent's WebSocket and serves it until it closes.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	g.mu.Lock()
+	if g.closing {
+		g.mu.Unlock()
+		// The agent backs off and reconnects, to another instance if there is one.
+		http.Error(w, "the hub is shutting down", http.StatusServiceUnavailable)
+		return
+	}
 	g.serving.Add(1)
+	g.mu.Unlock()
 	defer g.serving.Done()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		CompressionMode: websocket.CompressionDisabled})
@@ -126,8 +140,16 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.cancel = cancel
-	g.register(c)
+	if err := g.register(ctx, c); err != nil {
+		g.log.Warn("agent connection not recorded", "agent_id", c.agentID, "err", err)
+		return
+	}
 	defer g.unregister(c)
+	if err := c.send(ctx, wire.TypeWelcome, wire.Welcome{AgentID: c.agentID,
+		ComputerID: c.computerID}); err != nil {
+		return
+	}
+	g.log.Info("agent connected", "agent_id", c.agentID, "tenant_id", c.tenantID)
 	go g.deliverPending(ctx, c.agentID, true)
 
 	err = g.serve(ctx, c)
@@ -178,15 +200,8 @@ func (g *Gateway) handshake(ctx context.Context, ws *websocket.Conn) (*conn, err
 	if a.ComputerID != nil {
 		c.computerID = *a.ComputerID
 	}
-	if err := g.agents.MarkConnected(ctx, a.ID, g.cfg.Instance, auth.Version); err != nil {
-		return nil, err
-	}
+	c.version = auth.Version
 	c.lastTouch = time.Now()
-	if err := c.send(ctx, wire.TypeWelcome, wire.Welcome{AgentID: a.ID,
-		ComputerID: c.computerID}); err != nil {
-		return nil, fmt.Errorf("send welcome: %w", err)
-	}
-	g.log.Info("agent connected", "agent_id", a.ID, "tenant_id", a.TenantID)
 	return c, nil
 }
 
@@ -196,7 +211,10 @@ func (g *Gateway) refuse(ctx context.Context, c *conn, code, reason string) erro
 	return fmt.Errorf("%s: %s", code, reason)
 }
 
-func (g *Gateway) register(c *conn) {
+// register makes c the agent's connection here and records it as connected.
+func (g *Gateway) register(ctx context.Context, c *conn) error {
+	g.states.Lock()
+	defer g.states.Unlock()
 	g.mu.Lock()
 	old := g.conns[c.agentID]
 	g.conns[c.agentID] = c
@@ -205,9 +223,12 @@ func (g *Gateway) register(c *conn) {
 		// The agent reconnected before its old connection timed out: keep the new one.
 		old.cancel()
 	}
+	return g.agents.MarkConnected(ctx, c.agentID, g.cfg.Instance, c.version)
 }
 
 func (g *Gateway) unregister(c *conn) {
+	g.states.Lock()
+	defer g.states.Unlock()
 	g.mu.Lock()
 	current := g.conns[c.agentID] == c
 	if current {
@@ -254,6 +275,7 @@ func (g *Gateway) kick(agentID string) {
 func (g *Gateway) Close() {
 	defer g.serving.Wait()
 	g.mu.Lock()
+	g.closing = true
 	conns := make([]*conn, 0, len(g.conns))
 	for _, c := range g.conns {
 		conns = append(conns, c)
