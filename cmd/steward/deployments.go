@@ -222,6 +222,13 @@ func sessionsCommand() *cli.Command {
 				Action: runSession,
 			},
 			{
+				Name: "list", Usage: "list sessions, newest first",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "computer", Usage: "sessions of one computer"},
+					&cli.StringFlag{Name: "status", Usage: "sessions in one status"}),
+				Action: listSessions,
+			},
+			{
 				Name: "get", Usage: "show a session and its actions", ArgsUsage: "ID",
 				Flags: remoteFlags(), Action: getSession,
 			},
@@ -339,4 +346,29 @@ func cancelSession(ctx context.Context, cmd *cli.Command) error {
 	}
 	fmt.Println("session", s.ID, s.Status)
 	return nil
+}
+
+func listSessions(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	q := url.Values{}
+	if v := cmd.String("computer"); v != "" {
+		q.Set("computerId", v)
+	}
+	if v := cmd.String("status"); v != "" {
+		q.Set("status", v)
+	}
+	var page paging.Page[session.Session]
+	if err := c.Do(ctx, http.MethodGet, "/sessions?"+q.Encode(), nil, &page); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(page.Items))
+	for _, s := range page.Items {
+		rows = append(rows, []string{s.ID, s.ComputerID, s.Mode, s.Status,
+			s.CreatedAt.Local().Format("2006-01-02 15:04:05"), s.Summary})
+	}
+	return output(cmd, page, []string{"ID", "COMPUTER", "MODE", "STATUS", "CREATED",
+		"SUMMARY"}, rows)
 }

@@ -76,13 +76,24 @@ func (f firstLook) startAgent(ctx context.Context, h *hub.Hub, url string) error
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start the local agent: %w", err)
 	}
+	exited := make(chan struct{})
 	go func() {
-		<-ctx.Done()
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
+		err := cmd.Wait()
+		close(exited)
+		if ctx.Err() == nil {
+			fmt.Fprintf(os.Stderr, "the local agent stopped (%v); its log is above. If it "+
+				"was revoked, remove %s and restart to enroll it again\n", err, stateDir)
+		}
+	}()
+	go func() {
 		select {
-		case <-done:
+		case <-exited:
+			return
+		case <-ctx.Done():
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
 		}

@@ -43,6 +43,10 @@ func scriptsCommand() *cli.Command {
 				Flags: remoteFlags(), Action: getScriptRun,
 			},
 			{
+				Name: "cancel", Usage: "stop a run", ArgsUsage: "RUN-ID",
+				Flags: remoteFlags(), Action: cancelScriptRun,
+			},
+			{
 				Name: "output", Usage: "print a run's output", ArgsUsage: "RUN-ID",
 				Flags: append(remoteFlags(), &cli.BoolFlag{Name: "follow", Aliases: []string{"f"},
 					Usage: "keep printing until the run ends"}),
@@ -194,4 +198,21 @@ func scriptOutput(ctx context.Context, cmd *cli.Command) error {
 		}
 		after = out.Next
 	}
+}
+
+func cancelScriptRun(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "scripts cancel RUN-ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var r scripts.Run
+	if err := c.Do(ctx, http.MethodPost, "/script-runs/"+id+"/cancel", nil, &r); err != nil {
+		return err
+	}
+	fmt.Println("run", r.ID, r.Status)
+	return nil
 }

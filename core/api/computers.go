@@ -39,6 +39,9 @@ func (s *Server) computerRoutes() {
 			{"q", "string", "name contains"}}, pagingParams...)}, s.listComputers)
 	r.handle(http.MethodGet, "/computers/:id", op{summary: "Get a computer", tag: "computers",
 		resp: computer.Computer{}}, s.getComputer)
+	r.handle(http.MethodDelete, "/computers/:id", op{
+		summary: "Delete a computer that is gone: its records go, its agents are revoked",
+		tag:     "computers", status: http.StatusNoContent}, s.deleteComputer)
 	r.handle(http.MethodGet, "/computers/:id/software", op{
 		summary: "A computer's installed programs, from its latest inventory",
 		tag:     "computers", resp: []computer.Program{}}, s.computerSoftware)
@@ -50,6 +53,9 @@ func (s *Server) computerRoutes() {
 		resp: scripts.Run{}, status: http.StatusCreated}, s.runScript)
 	r.handle(http.MethodGet, "/script-runs/:id", op{summary: "A script run's status and result",
 		tag: "scripts", resp: scripts.Run{}}, s.getScriptRun)
+	r.handle(http.MethodPost, "/script-runs/:id/cancel", op{
+		summary: "Stop a run: a queued one at once, a running one through its agent",
+		tag:     "scripts", resp: scripts.Run{}}, s.cancelScriptRun)
 	r.handle(http.MethodGet, "/script-runs/:id/output", op{
 		summary: "A script run's output; with follow=1 a live stream of server-sent events",
 		tag:     "scripts", resp: outputResponse{}, query: []param{
@@ -153,4 +159,21 @@ func (s *Server) scriptOutput(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, outputResponse{Lines: lines, Next: next,
 		Finished: scripts.Finished(run.Status)})
+}
+
+func (s *Server) cancelScriptRun(c *gin.Context) {
+	run, err := s.cfg.Scripts.Cancel(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, run)
+}
+
+func (s *Server) deleteComputer(c *gin.Context) {
+	if err := s.cfg.Computers.Delete(c.Request.Context(), c.Param("id")); err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

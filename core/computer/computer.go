@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stewardhq/steward/core/access"
+	"github.com/stewardhq/steward/core/audit"
 	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/paging"
 	"github.com/stewardhq/steward/sdk"
@@ -280,4 +281,33 @@ func SaveInventory(ctx context.Context, tx bun.IDB, computerID string, inv sdk.I
 		}
 	}
 	return true, nil
+}
+
+// Delete removes a computer with its inventory, sessions and runs, and revokes its agents so
+// they do not bring it back. A computer that should come back later is retired instead (by a
+// wipe decision); deleting is for machines that are gone.
+func (s *Service) Delete(ctx context.Context, id string) error {
+	p, err := access.Require(ctx, access.MSPAdmin, access.TenantAdmin)
+	if err != nil {
+		return err
+	}
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		c, err := s.Load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !p.SeesTenant(c.TenantID) {
+			return fmt.Errorf("computer %s: %w", id, errs.ErrNotFound)
+		}
+		if _, err := tx.NewUpdate().Table("agents").Set("revoked_at = ?", s.now()).
+			Where("computer_id = ?", id).Where("revoked_at IS NULL").Exec(ctx); err != nil {
+			return fmt.Errorf("revoke agents of computer %s: %w", id, err)
+		}
+		if _, err := tx.NewDelete().Model((*Computer)(nil)).Where("id = ?", id).
+			Exec(ctx); err != nil {
+			return fmt.Errorf("delete computer %s: %w", id, err)
+		}
+		return audit.Record(ctx, tx, audit.Change{Action: "delete", ObjectType: "computer",
+			ObjectID: id, TenantID: c.TenantID, Before: c})
+	})
 }

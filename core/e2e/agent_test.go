@@ -243,3 +243,21 @@ func TestAgentCrashEndsTheInterruptedScript(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "start\n", string(b), "the interrupted script did not go on unobserved")
 }
+
+func TestCancelStopsARunningScript(t *testing.T) {
+	h := startHub(t, "sqlite")
+	c := h.computerOf(enrollAgent(t, h))
+	var run scripts.Run
+	require.NoError(t, h.do(http.MethodPost, "/computers/"+c.ID+"/scripts/run",
+		map[string]any{"language": "sh", "body": "echo started; sleep 60; echo never"}, &run))
+	require.Eventually(t, func() bool { return len(h.output(run.ID)) > 0 }, 30*time.Second,
+		50*time.Millisecond)
+
+	require.NoError(t, h.do(http.MethodPost, "/script-runs/"+run.ID+"/cancel", nil, nil))
+	done := h.waitRun(run.ID, 20*time.Second)
+	require.NotEqual(t, scripts.StatusCompleted, done.Status)
+	require.Equal(t, []string{"started"}, texts(h.output(run.ID)),
+		"stopped well before its 60 seconds")
+	err := h.do(http.MethodPost, "/script-runs/"+run.ID+"/cancel", nil, nil)
+	require.ErrorContains(t, err, "already ended")
+}

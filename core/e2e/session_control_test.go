@@ -56,6 +56,7 @@ func TestCancelStopsTheSessionAfterTheRunningStep(t *testing.T) {
 	require.ErrorContains(t, err, "already ended")
 	time.Sleep(5 * time.Second) // longer than the running step
 	require.NoFileExists(t, filepath.Join(dir, "b"), "nothing runs after a cancel")
+	require.NoFileExists(t, filepath.Join(dir, "a.done"), "the running step was stopped")
 	require.NoError(t, h.do(http.MethodGet, "/sessions/"+s.ID, nil, &s))
 	require.Equal(t, session.StatusCancelled, s.Status)
 	require.Contains(t, h.sessionLog(s.ID), "cancelled")

@@ -41,12 +41,12 @@ func Code(err error) string {
 	}
 }
 
-// Message returns err's text for people: without the trailing ": not found" (or other
-// condition) that wrapping a sentinel adds, since the code already says it.
+// Message returns err's text for people: without the trailing ": invalid" (or other
+// condition) that wrapping a sentinel adds, since the code already says it. "not found" stays:
+// it is the message ("computer 42: not found").
 func Message(err error) string {
 	msg := err.Error()
-	for _, s := range []error{ErrInvalid, ErrUnauthorized, ErrForbidden, ErrNotFound,
-		ErrConflict} {
+	for _, s := range []error{ErrInvalid, ErrUnauthorized, ErrForbidden, ErrConflict} {
 		if errors.Is(err, s) {
 			return strings.TrimSuffix(msg, ": "+s.Error())
 		}

@@ -9,6 +9,9 @@ import (
 	"github.com/stewardhq/steward/core/scripts"
 )
 
+// cancelKick wakes the delivery loop to pass cancels on rather than runs.
+const cancelKick = "\x00cancel"
+
 // Run delivers queued runs until ctx ends: at once for runs queued through this instance,
 // and by polling for runs queued through others and for agents revoked elsewhere.
 func (g *Gateway) Run(ctx context.Context) {
@@ -19,6 +22,10 @@ func (g *Gateway) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case agentID := <-g.kicks:
+			if agentID == cancelKick {
+				g.passCancels(ctx)
+				continue
+			}
 			g.deliverPending(ctx, agentID, false)
 		case <-tick.C:
 			g.poll(ctx)
@@ -87,6 +94,7 @@ func (g *Gateway) poll(ctx context.Context) {
 	for _, id := range revoked {
 		g.drop(id)
 	}
+	g.passCancels(ctx)
 	asked, err := g.agents.TakeInventoryRequests(ctx, g.cfg.Instance)
 	if err != nil {
 		g.log.Warn("inventory requests not loaded", "err", err)
@@ -95,6 +103,24 @@ func (g *Gateway) poll(ctx context.Context) {
 		if c := g.lookup(id); c != nil {
 			if err := c.send(ctx, wire.TypeInventoryRequest, nil); err != nil {
 				g.log.Info("inventory request not sent", "agent_id", id, "err", err)
+			}
+		}
+	}
+}
+
+// passCancels tells agents connected here to stop the runs whose cancel was asked.
+func (g *Gateway) passCancels(ctx context.Context) {
+	runs, err := g.scripts.TakeCancels(ctx, g.cfg.Instance)
+	if err != nil {
+		if ctx.Err() == nil {
+			g.log.Warn("cancel requests not loaded", "err", err)
+		}
+		return
+	}
+	for _, r := range runs {
+		if c := g.lookup(r.AgentID); c != nil {
+			if err := c.send(ctx, wire.TypeCancel, wire.Cancel{RunID: r.ID}); err != nil {
+				g.log.Info("cancel not sent", "agent_id", r.AgentID, "run_id", r.ID, "err", err)
 			}
 		}
 	}

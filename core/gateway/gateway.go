@@ -73,6 +73,7 @@ func New(cfg Config, ag *agents.Service, id *identify.Service, sc *scripts.Servi
 	g := &Gateway{cfg: cfg, log: cfg.Logger, agents: ag, identify: id, scripts: sc,
 		conns: map[string]*conn{}, kicks: make(chan string, 1024)}
 	sc.OnQueued(g.kick)
+	sc.OnCancel(func(string) { g.kick(cancelKick) })
 	ag.OnRevoke(g.drop)
 	id.OnRetry(g.requestInventory)
 	return g

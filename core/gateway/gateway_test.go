@@ -186,6 +186,14 @@ func TestAgentEnrollsReportsAndRunsAScript(t *testing.T) {
 		require.True(t, out.Finished)
 		require.Len(t, out.Lines, 1, "a resent line is stored once")
 		require.Equal(t, "hi", out.Lines[0].Text)
+
+		require.NoError(t, h.Client.Do(ctx, http.MethodDelete, "/computers/"+pc.ID, nil, nil))
+		err := h.Client.Do(ctx, http.MethodGet, "/computers/"+pc.ID, nil, nil)
+		require.ErrorContains(t, err, "not found")
+		var ref wire.Refused
+		require.NoError(t, a.readType(t, wire.TypeRefused).Decode(&ref),
+			"a deleted computer's agent is revoked and dropped")
+		require.Equal(t, wire.RefusedRevoked, ref.Code)
 	})
 }
 

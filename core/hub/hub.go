@@ -183,7 +183,7 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Gateway = gateway.New(gateway.Config{Logger: cfg.Logger, Instance: h.Instance},
 		h.Agents, h.Identify, h.Scripts)
 	h.Deployments = deploy.NewService(st.DB, h.Catalog, box)
-	h.Sessions = session.NewService(st.DB, h.Jobs, cfg.Logger)
+	h.Sessions = session.NewService(st.DB, h.Jobs, h.Scripts, cfg.Logger)
 	h.Engine = session.NewEngine(session.EngineConfig{Logger: cfg.Logger, Instance: h.Instance},
 		h.Jobs, h.Sessions, h.Catalog, h.Deployments, h.Scripts, h.Agents, installerURLs{h})
 

@@ -201,3 +201,98 @@ func (s *Service) owned(ctx context.Context, agentID, runID string) error {
 func (s *Service) Wait(id string) (<-chan struct{}, func()) { return s.changes.Wait(id) }
 
 func (s *Service) notify(id string) { s.changes.Notify(id) }
+
+// CancelRuns stops runs that have not finished: queued ones are cancelled at once, and for
+// dispatched ones a cancel is asked of their agent, whose result then says so. It returns
+// how many runs were touched.
+func (s *Service) CancelRuns(ctx context.Context, ids []string) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	now := s.now()
+	res, err := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusCancelled).
+		Set("finished_at = ?", now).Set("error = ?", "cancelled before it started").
+		Where("id IN (?)", bun.In(ids)).Where("status = ?", StatusQueued).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cancel queued runs: %w", err)
+	}
+	queued, _ := res.RowsAffected()
+	res, err = s.db.NewUpdate().Model((*Run)(nil)).Set("cancel_requested_at = ?", now).
+		Where("id IN (?)", bun.In(ids)).Where("status = ?", StatusDispatched).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("ask runs to stop: %w", err)
+	}
+	dispatched, _ := res.RowsAffected()
+	for _, id := range ids {
+		s.notify(id)
+	}
+	return int(queued + dispatched), nil
+}
+
+// Cancel stops an ad-hoc run the caller may see.
+func (s *Service) Cancel(ctx context.Context, id string) (Run, error) {
+	if _, err := access.Require(ctx, access.MSPAdmin, access.MSPUser,
+		access.TenantAdmin); err != nil {
+		return Run{}, err
+	}
+	r, err := s.Get(ctx, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if Finished(r.Status) {
+		return Run{}, fmt.Errorf("run %s has already ended (%s): %w", id, r.Status,
+			errs.ErrConflict)
+	}
+	if _, err := s.CancelRuns(ctx, []string{id}); err != nil {
+		return Run{}, err
+	}
+	if s.stop != nil {
+		s.stop(r.AgentID)
+	}
+	return s.load(ctx, id)
+}
+
+// TakeCancels returns the runs of agents connected to instance whose cancel was asked, and
+// clears the requests.
+func (s *Service) TakeCancels(ctx context.Context, instance string) ([]Run, error) {
+	var out []Run
+	err := s.db.NewSelect().Model(&out).Join("JOIN agents AS a ON a.id = r.agent_id").
+		Where("a.connected_instance = ?", instance).
+		Where("r.cancel_requested_at IS NOT NULL").Where("r.status = ?", StatusDispatched).
+		Limit(1000).Scan(ctx)
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	ids := make([]string, len(out))
+	for i, r := range out {
+		ids[i] = r.ID
+	}
+	_, err = s.db.NewUpdate().Model((*Run)(nil)).Set("cancel_requested_at = NULL").
+		Where("id IN (?)", bun.In(ids)).Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("clear cancel requests: %w", err)
+	}
+	return out, nil
+}
+
+// CancelSession stops the unfinished runs a session started.
+func (s *Service) CancelSession(ctx context.Context, sessionID string) error {
+	var runs []Run
+	err := s.db.NewSelect().Model(&runs).Column("id", "agent_id").
+		Where("session_id = ?", sessionID).
+		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched})).Scan(ctx)
+	if err != nil {
+		return fmt.Errorf("find runs of session %s: %w", sessionID, err)
+	}
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.ID
+	}
+	if _, err := s.CancelRuns(ctx, ids); err != nil {
+		return err
+	}
+	if s.stop != nil && len(runs) > 0 {
+		s.stop(runs[0].AgentID)
+	}
+	return nil
+}

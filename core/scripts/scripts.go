@@ -127,6 +127,7 @@ type Service struct {
 	box  sealer
 	now  func() time.Time
 	kick func(agentID string)
+	stop func(agentID string)
 
 	changes notify.Notifier
 }
@@ -135,6 +136,10 @@ type Service struct {
 func NewService(db *bun.DB, box sealer) *Service {
 	return &Service{db: db, box: box, now: func() time.Time { return time.Now().UTC() }}
 }
+
+// OnCancel registers fn to be told when a run of an agent should stop, so this instance's
+// gateway can pass the cancel on at once; other instances find it on their next poll.
+func (s *Service) OnCancel(fn func(agentID string)) { s.stop = fn }
 
 // OnQueued registers fn to be told when a run is queued for an agent, so this instance's
 // gateway can deliver it at once; other instances find it on their next poll.

@@ -150,6 +150,11 @@ func (r *run) perform(ctx context.Context, a *Action) error {
 	}
 	done := r.e.now()
 	a.FinishedAt, a.RebootNeeded = &done, reboot
+	if err != nil && r.cancelled(ctx) {
+		a.Status, a.Result, a.ResultReason = ActionCancelled, "cancelled", err.Error()
+		r.log(ctx, a, "warn", "%s: stopped by the cancel", a.ItemName)
+		return r.saveAction(ctx, a)
+	}
 	if err != nil {
 		a.Status, a.Result, a.ResultReason = ActionFailed, "failed", err.Error()
 		r.log(ctx, a, "error", "%s: failed: %s", a.ItemName, err)
@@ -415,4 +420,12 @@ type taskValues struct{ plain, secret map[string]string }
 func (r *run) params(ctx context.Context, deploymentID string) (taskValues, error) {
 	plain, secret, err := r.e.resolver.Parameters(ctx, deploymentID)
 	return taskValues{plain: plain, secret: secret}, err
+}
+
+// cancelled reports whether the session was cancelled meanwhile.
+func (r *run) cancelled(ctx context.Context) bool {
+	var status string
+	err := r.e.db.NewSelect().Model((*Session)(nil)).Column("status").
+		Where("id = ?", r.ses.ID).Scan(ctx, &status)
+	return err == nil && status == StatusCancelled
 }

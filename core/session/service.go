@@ -23,6 +23,11 @@ import (
 	"github.com/stewardhq/steward/sdk"
 )
 
+// runCanceller stops the scripts a cancelled session still has running.
+type runCanceller interface {
+	CancelSession(ctx context.Context, sessionID string) error
+}
+
 // Queue is the job queue sessions run on; its limit is the per-instance concurrency.
 const Queue = "sessions"
 
@@ -47,18 +52,20 @@ type Filter struct {
 type Service struct {
 	db    *bun.DB
 	queue *jobs.Queue
+	runs  runCanceller
 	log   *slog.Logger
 	now   func() time.Time
 
 	changes notify.Notifier
 }
 
-// NewService returns the session service; sessions are queued on q.
-func NewService(db *bun.DB, q *jobs.Queue, log *slog.Logger) *Service {
+// NewService returns the session service; sessions are queued on q and runs stops the
+// scripts of a cancelled session.
+func NewService(db *bun.DB, q *jobs.Queue, runs runCanceller, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: db, queue: q, log: log,
+	return &Service{db: db, queue: q, runs: runs, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -224,6 +231,9 @@ func (s *Service) Cancel(ctx context.Context, id string) (Session, error) {
 		return Session{}, err
 	}
 	s.logLine(ctx, id, nil, "warn", "session cancelled by "+p.String())
+	if err := s.runs.CancelSession(ctx, id); err != nil {
+		s.log.Warn("scripts of a cancelled session not stopped", "session_id", id, "err", err)
+	}
 	return s.load(ctx, id)
 }
 

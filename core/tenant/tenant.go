@@ -264,8 +264,8 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		if _, err := tx.NewDelete().Model(&t).WherePK().Exec(ctx); err != nil {
 			if store.IsForeignKeyViolation(err) {
-				return fmt.Errorf("tenant %s still has child tenants or other objects: %w",
-					t.Name, errs.ErrConflict)
+				return fmt.Errorf("tenant %s still has %s: %w", t.Name,
+					s.dependents(ctx, t.ID), errs.ErrConflict)
 			}
 			return fmt.Errorf("delete tenant %s: %w", id, err)
 		}
@@ -293,4 +293,25 @@ func cleanName(name string) (string, error) {
 		return "", fmt.Errorf("tenant name contains control characters: %w", errs.ErrInvalid)
 	}
 	return name, nil
+}
+
+// dependents names what keeps a tenant from being deleted, for the error message.
+func (s *Service) dependents(ctx context.Context, id string) string {
+	var parts []string
+	for _, d := range []struct{ table, column, what string }{
+		{"tenants", "parent_id", "child tenants"},
+		{"computers", "tenant_id", "computers"},
+		{"software", "tenant_id", "software"},
+		{"tasks", "tenant_id", "tasks"},
+		{"catalog_scripts", "tenant_id", "scripts"},
+	} {
+		n, err := s.db.NewSelect().Table(d.table).Where(d.column+" = ?", id).Count(ctx)
+		if err == nil && n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, d.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "objects that refer to it"
+	}
+	return strings.Join(parts, ", ") + "; delete or move them first"
 }
