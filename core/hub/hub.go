@@ -187,7 +187,8 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Engine = session.NewEngine(session.EngineConfig{Logger: cfg.Logger, Instance: h.Instance},
 		h.Jobs, h.Sessions, h.Catalog, h.Deployments, h.Scripts, h.Agents, installerURLs{h})
 
-	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens, Tokens: h.Tokens,
+	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
+		Tokens:  h.Tokens,
 		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
 		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready,
 		Catalog: h.Catalog, Blobs: h.Blobs, Files: h.Files, Deployments: h.Deployments,
