@@ -252,7 +252,7 @@ func (r *run) finish(ctx context.Context, runErr error) error {
 			failed++
 		}
 	}
-	summary := fmt.Sprintf("%d actions passed, %d failed", passed, failed)
+	summary := fmt.Sprintf("%s passed, %d failed", plural(passed, "action"), failed)
 	if r.ses.Mode == ModeDetect {
 		summary = detectSummary(r.ses.Actions)
 	}
@@ -330,4 +330,11 @@ func detectSummary(actions []Action) string {
 	}
 	return fmt.Sprintf("detection only: %d to change, %d as wanted, %d failed", change, fine,
 		failed)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
