@@ -22,6 +22,7 @@ import (
 	"github.com/stewardhq/steward/core/audit"
 	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/store"
+	"github.com/stewardhq/steward/core/tenant"
 )
 
 const enrollPrefix = "stwe_"
@@ -93,7 +94,7 @@ func (s *Service) CreateEnrollmentToken(ctx context.Context, tenantID string,
 	if in.MaxUses != nil && *in.MaxUses == 0 {
 		in.MaxUses = nil
 	}
-	tags, err := cleanTags(in.Tags)
+	tags, err := tenant.CleanTags(in.Tags)
 	if err != nil {
 		return CreatedEnrollmentToken{}, err
 	}
@@ -222,23 +223,4 @@ func (s *Service) useEnrollmentToken(ctx context.Context, tx bun.Tx, secret stri
 func hash(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
-}
-
-// cleanTags trims, drops empties and duplicates, and refuses odd characters.
-func cleanTags(in []string) ([]string, error) {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, t := range in {
-		t = strings.TrimSpace(t)
-		if t == "" || seen[strings.ToLower(t)] {
-			continue
-		}
-		if len(t) > 64 || strings.ContainsAny(t, ",\n\r\t") {
-			return nil, fmt.Errorf("tag %q must be at most 64 characters without commas or "+
-				"line breaks: %w", t, errs.ErrInvalid)
-		}
-		seen[strings.ToLower(t)] = true
-		out = append(out, t)
-	}
-	return out, nil
 }

@@ -56,7 +56,9 @@ func TestTenantsThroughTheAPI(t *testing.T) {
 
 		var renamed tenant.Tenant
 		require.NoError(t, c.Do(ctx, http.MethodPatch, "/tenants/"+acme.ID,
-			map[string]any{"name": "Acme Ltd", "onboardingEnabled": false}, &renamed))
+			map[string]any{"name": "Acme Ltd", "onboardingEnabled": false,
+				"tags": []string{"gold", "gold"}}, &renamed))
+		require.Equal(t, []string{"gold"}, renamed.Tags)
 		require.Equal(t, "Acme Ltd", renamed.Name)
 		require.False(t, renamed.OnboardingEnabled)
 

@@ -39,6 +39,9 @@ func (s *Server) computerRoutes() {
 			{"q", "string", "name contains"}}, pagingParams...)}, s.listComputers)
 	r.handle(http.MethodGet, "/computers/:id", op{summary: "Get a computer", tag: "computers",
 		resp: computer.Computer{}}, s.getComputer)
+	r.handle(http.MethodPut, "/computers/:id/tags", op{
+		summary: "Replace a computer's tags (deployments may target a tag)", tag: "computers",
+		body: tagsRequest{}, resp: computer.Computer{}}, s.setComputerTags)
 	r.handle(http.MethodDelete, "/computers/:id", op{
 		summary: "Delete a computer that is gone: its records go, its agents are revoked",
 		tag:     "computers", status: http.StatusNoContent}, s.deleteComputer)
@@ -176,4 +179,22 @@ func (s *Server) deleteComputer(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+type tagsRequest struct {
+	Tags []string `json:"tags"`
+}
+
+func (s *Server) setComputerTags(c *gin.Context) {
+	var in tagsRequest
+	if err := decode(c, &in); err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	out, err := s.cfg.Computers.SetTags(c.Request.Context(), c.Param("id"), in.Tags)
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/stewardhq/steward/core/audit"
 	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/paging"
+	"github.com/stewardhq/steward/core/tenant"
 	"github.com/stewardhq/steward/sdk"
 )
 
@@ -310,4 +311,35 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		return audit.Record(ctx, tx, audit.Change{Action: "delete", ObjectType: "computer",
 			ObjectID: id, TenantID: c.TenantID, Before: c})
 	})
+}
+
+// SetTags replaces a computer's tags.
+func (s *Service) SetTags(ctx context.Context, id string, tags []string) (Computer, error) {
+	p, err := access.Require(ctx, access.MSPAdmin, access.MSPUser, access.TenantAdmin)
+	if err != nil {
+		return Computer{}, err
+	}
+	if tags, err = tenant.CleanTags(tags); err != nil {
+		return Computer{}, err
+	}
+	var out Computer
+	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		c, err := s.Load(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !p.SeesTenant(c.TenantID) {
+			return fmt.Errorf("computer %s: %w", id, errs.ErrNotFound)
+		}
+		before := c
+		c.Tags, c.UpdatedAt = tags, s.now()
+		if _, err := tx.NewUpdate().Model(&c).Column("tags", "updated_at").WherePK().
+			Exec(ctx); err != nil {
+			return fmt.Errorf("save tags of computer %s: %w", id, err)
+		}
+		out = c
+		return audit.Record(ctx, tx, audit.Change{Action: "set_tags", ObjectType: "computer",
+			ObjectID: id, TenantID: c.TenantID, Before: before.Tags, After: tags})
+	})
+	return out, err
 }

@@ -187,8 +187,16 @@ func TestAgentEnrollsReportsAndRunsAScript(t *testing.T) {
 		require.Len(t, out.Lines, 1, "a resent line is stored once")
 		require.Equal(t, "hi", out.Lines[0].Text)
 
+		var tagged computer.Computer
+		require.NoError(t, h.Client.Do(ctx, http.MethodPut, "/computers/"+pc.ID+"/tags",
+			map[string]any{"tags": []string{" finance ", "FINANCE", "kiosk"}}, &tagged))
+		require.Equal(t, []string{"finance", "kiosk"}, tagged.Tags)
+		err := h.Client.Do(ctx, http.MethodPut, "/computers/"+pc.ID+"/tags",
+			map[string]any{"tags": []string{"a,b"}}, nil)
+		require.ErrorContains(t, err, "commas")
+
 		require.NoError(t, h.Client.Do(ctx, http.MethodDelete, "/computers/"+pc.ID, nil, nil))
-		err := h.Client.Do(ctx, http.MethodGet, "/computers/"+pc.ID, nil, nil)
+		err = h.Client.Do(ctx, http.MethodGet, "/computers/"+pc.ID, nil, nil)
 		require.ErrorContains(t, err, "not found")
 		var ref wire.Refused
 		require.NoError(t, a.readType(t, wire.TypeRefused).Decode(&ref),

@@ -25,13 +25,15 @@ import (
 type Tenant struct {
 	bun.BaseModel `bun:"table:tenants"`
 
-	ID                string    `bun:"id,pk" json:"id"`
-	Name              string    `bun:"name" json:"name"`
-	ParentID          *string   `bun:"parent_id" json:"parentId,omitempty"`
-	IsMSP             bool      `bun:"is_msp" json:"isMsp"`
-	OnboardingEnabled bool      `bun:"onboarding_enabled" json:"onboardingEnabled"`
-	CreatedAt         time.Time `bun:"created_at" json:"createdAt"`
-	UpdatedAt         time.Time `bun:"updated_at" json:"updatedAt"`
+	ID                string  `bun:"id,pk" json:"id"`
+	Name              string  `bun:"name" json:"name"`
+	ParentID          *string `bun:"parent_id" json:"parentId,omitempty"`
+	IsMSP             bool    `bun:"is_msp" json:"isMsp"`
+	OnboardingEnabled bool    `bun:"onboarding_enabled" json:"onboardingEnabled"`
+	// Tags let deployments target every computer of tenants that carry them.
+	Tags      []string  `bun:"tags,type:text" json:"tags"`
+	CreatedAt time.Time `bun:"created_at" json:"createdAt"`
+	UpdatedAt time.Time `bun:"updated_at" json:"updatedAt"`
 }
 
 // Input creates a tenant.
@@ -39,7 +41,8 @@ type Input struct {
 	Name     string  `json:"name"`
 	ParentID *string `json:"parentId,omitempty"`
 	// OnboardingEnabled defaults to true: new computers get an onboarding session.
-	OnboardingEnabled *bool `json:"onboardingEnabled,omitempty"`
+	OnboardingEnabled *bool    `json:"onboardingEnabled,omitempty"`
+	Tags              []string `json:"tags,omitempty"`
 }
 
 // Patch changes a tenant; nil fields stay as they are. An empty ParentID clears the parent.
@@ -47,6 +50,8 @@ type Patch struct {
 	Name              *string `json:"name,omitempty"`
 	ParentID          *string `json:"parentId,omitempty"`
 	OnboardingEnabled *bool   `json:"onboardingEnabled,omitempty"`
+	// Tags, when given, replace the tenant's tags ([] clears them).
+	Tags []string `json:"tags,omitempty"`
 }
 
 // Filter narrows a list.
@@ -78,7 +83,7 @@ func (s *Service) EnsureMSP(ctx context.Context, name string) (Tenant, error) {
 	}
 	now := s.now()
 	t = Tenant{ID: uuid.Must(uuid.NewV7()).String(), Name: name, IsMSP: true,
-		OnboardingEnabled: true, CreatedAt: now, UpdatedAt: now}
+		OnboardingEnabled: true, Tags: []string{}, CreatedAt: now, UpdatedAt: now}
 	ctx = access.WithPrincipal(ctx, access.System())
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(&t).Exec(ctx); err != nil {
@@ -161,7 +166,12 @@ func (s *Service) Create(ctx context.Context, in Input) (Tenant, error) {
 	}
 	now := s.now()
 	t := Tenant{ID: uuid.Must(uuid.NewV7()).String(), Name: name, OnboardingEnabled: true,
-		CreatedAt: now, UpdatedAt: now}
+		Tags: []string{}, CreatedAt: now, UpdatedAt: now}
+	if in.Tags != nil {
+		if t.Tags, err = CleanTags(in.Tags); err != nil {
+			return Tenant{}, err
+		}
+	}
 	if in.OnboardingEnabled != nil {
 		t.OnboardingEnabled = *in.OnboardingEnabled
 	}
@@ -205,6 +215,11 @@ func (s *Service) Update(ctx context.Context, id string, in Patch) (Tenant, erro
 		}
 		if in.OnboardingEnabled != nil {
 			after.OnboardingEnabled = *in.OnboardingEnabled
+		}
+		if in.Tags != nil {
+			if after.Tags, err = CleanTags(in.Tags); err != nil {
+				return err
+			}
 		}
 		if in.ParentID != nil {
 			if err := s.setParent(ctx, tx, &after, *in.ParentID); err != nil {
@@ -314,4 +329,24 @@ func (s *Service) dependents(ctx context.Context, id string) string {
 		return "objects that refer to it"
 	}
 	return strings.Join(parts, ", ") + "; delete or move them first"
+}
+
+// CleanTags trims tags, drops empty and repeated ones (case-insensitively), and refuses
+// overlong ones or ones with commas or line breaks.
+func CleanTags(in []string) ([]string, error) {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.TrimSpace(t)
+		if t == "" || seen[strings.ToLower(t)] {
+			continue
+		}
+		if len(t) > 64 || strings.ContainsAny(t, ",\n\r\t") {
+			return nil, fmt.Errorf("tag %q must be at most 64 characters without commas or "+
+				"line breaks: %w", t, errs.ErrInvalid)
+		}
+		seen[strings.ToLower(t)] = true
+		out = append(out, t)
+	}
+	return out, nil
 }
