@@ -255,7 +255,7 @@ func TestCancelStopsARunningScript(t *testing.T) {
 
 	require.NoError(t, h.do(http.MethodPost, "/script-runs/"+run.ID+"/cancel", nil, nil))
 	done := h.waitRun(run.ID, 20*time.Second)
-	require.NotEqual(t, scripts.StatusCompleted, done.Status)
+	require.Equal(t, scripts.StatusCancelled, done.Status)
 	require.Equal(t, []string{"started"}, texts(h.output(run.ID)),
 		"stopped well before its 60 seconds")
 	err := h.do(http.MethodPost, "/script-runs/"+run.ID+"/cancel", nil, nil)

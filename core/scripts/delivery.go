@@ -155,8 +155,16 @@ func (s *Service) Complete(ctx context.Context, agentID, runID string,
 	if err := s.owned(ctx, agentID, runID); err != nil {
 		return err
 	}
+	var asked int
+	if err := s.db.NewSelect().Model((*Run)(nil)).ColumnExpr("count(*)").
+		Where("id = ?", runID).Where("cancel_requested_at IS NOT NULL").
+		Scan(ctx, &asked); err != nil {
+		return fmt.Errorf("check run %s: %w", runID, err)
+	}
 	status := StatusCompleted
 	switch {
+	case asked > 0 && (res.Error != "" || res.ExitCode != 0):
+		status = StatusCancelled
 	case res.TimedOut:
 		status = StatusTimedOut
 	case res.Error != "":
@@ -258,8 +266,8 @@ func (s *Service) TakeCancels(ctx context.Context, instance string) ([]Run, erro
 	var out []Run
 	err := s.db.NewSelect().Model(&out).Join("JOIN agents AS a ON a.id = r.agent_id").
 		Where("a.connected_instance = ?", instance).
-		Where("r.cancel_requested_at IS NOT NULL").Where("r.status = ?", StatusDispatched).
-		Limit(1000).Scan(ctx)
+		Where("r.cancel_requested_at IS NOT NULL").Where("r.cancel_sent_at IS NULL").
+		Where("r.status = ?", StatusDispatched).Limit(1000).Scan(ctx)
 	if err != nil || len(out) == 0 {
 		return nil, err
 	}
@@ -267,10 +275,10 @@ func (s *Service) TakeCancels(ctx context.Context, instance string) ([]Run, erro
 	for i, r := range out {
 		ids[i] = r.ID
 	}
-	_, err = s.db.NewUpdate().Model((*Run)(nil)).Set("cancel_requested_at = NULL").
+	_, err = s.db.NewUpdate().Model((*Run)(nil)).Set("cancel_sent_at = ?", s.now()).
 		Where("id IN (?)", bun.In(ids)).Exec(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("clear cancel requests: %w", err)
+		return nil, fmt.Errorf("note cancels sent: %w", err)
 	}
 	return out, nil
 }
