@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -22,11 +23,8 @@ type BlobPutter interface {
 
 // StoreBlob stores an uploaded file with blobs and records it, so versions can name it as
 // their installer. Identical content is stored and recorded once: uploading it again returns
-// the first record, whose name and tenant stay.
-//
-// TODO(blob): nothing removes blobs that no version names (abandoned uploads, deleted
-// versions); housekeeping should, after a grace period that covers an upload followed by
-// its version.
+// the first record, whose name and tenant stay. RemoveUnusedBlobs clears what no version
+// names.
 func (s *Service) StoreBlob(ctx context.Context, blobs BlobPutter, r io.Reader, name string) (
 	Blob, error) {
 	p, err := access.Require(ctx, writers...)
@@ -67,4 +65,38 @@ func loadBlob(ctx context.Context, db bun.IDB, sha256 string) (Blob, error) {
 		return Blob{}, fmt.Errorf("load blob %s: %w", sha256, err)
 	}
 	return b, nil
+}
+
+// BlobDeleter removes stored content; core/blob's Store is one.
+type BlobDeleter interface {
+	Delete(ctx context.Context, sha256 string) error
+}
+
+// RemoveUnusedBlobs deletes the blobs no version names that were uploaded before cutoff: the
+// grace period covers an upload followed by the version that names it. It returns how many
+// went. No access check: for the hub's housekeeping.
+func (s *Service) RemoveUnusedBlobs(ctx context.Context, blobs BlobDeleter,
+	cutoff time.Time) (int, error) {
+	var unused []string
+	err := s.db.NewSelect().Table("blobs").Column("sha256").
+		Where("created_at < ?", cutoff).
+		Where("NOT EXISTS (SELECT 1 FROM software_versions v "+
+			"WHERE v.installer_sha256 = blobs.sha256)").Limit(500).Scan(ctx, &unused)
+	if err != nil {
+		return 0, fmt.Errorf("find unused blobs: %w", err)
+	}
+	n := 0
+	for _, sum := range unused {
+		// The row goes first: a version that names the blob from now on fails cleanly
+		// instead of pointing at content that is about to vanish.
+		if _, err := s.db.NewDelete().Table("blobs").Where("sha256 = ?", sum).
+			Exec(ctx); err != nil {
+			return n, fmt.Errorf("forget blob %s: %w", sum, err)
+		}
+		if err := blobs.Delete(ctx, sum); err != nil {
+			return n, fmt.Errorf("delete blob %s: %w", sum, err)
+		}
+		n++
+	}
+	return n, nil
 }

@@ -273,7 +273,11 @@ func (h *Hub) housekeeping(ctx context.Context) error {
 	if n > 0 {
 		h.log.Info("expired api tokens removed", "count", n)
 	}
-	return nil
+	n, err = h.Catalog.RemoveUnusedBlobs(ctx, h.Blobs, time.Now().Add(-24*time.Hour))
+	if n > 0 {
+		h.log.Info("unused installers removed", "count", n)
+	}
+	return err
 }
 
 // installerURLs gives sessions the short-lived download address of an installer. The address
