@@ -36,7 +36,9 @@ func computersCommand() *cli.Command {
 			},
 			{
 				Name: "software", Usage: "list a computer's installed programs", ArgsUsage: "ID",
-				Flags: remoteFlags(), Action: computerSoftware,
+				Flags: append(remoteFlags(), &cli.StringFlag{Name: "query",
+					Aliases: []string{"q"}, Usage: "name contains"}),
+				Action: computerSoftware,
 			},
 			resolutionCommand(),
 			{
@@ -139,15 +141,24 @@ func computerSoftware(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	var progs []computer.Program
-	if err := c.Do(ctx, http.MethodGet, "/computers/"+id+"/software", nil, &progs); err != nil {
-		return err
+	var all []computer.Program
+	for page := 1; ; page++ {
+		var p paging.Page[computer.Program]
+		path := fmt.Sprintf("/computers/%s/software?pageSize=%d&page=%d&q=%s", id,
+			paging.MaxSize, page, url.QueryEscape(cmd.String("query")))
+		if err := c.Do(ctx, http.MethodGet, path, nil, &p); err != nil {
+			return err
+		}
+		all = append(all, p.Items...)
+		if len(p.Items) == 0 || len(all) >= p.Total {
+			break
+		}
 	}
-	rows := make([][]string, 0, len(progs))
-	for _, p := range progs {
+	rows := make([][]string, 0, len(all))
+	for _, p := range all {
 		rows = append(rows, []string{p.Name, p.Version, p.Publisher, p.Source})
 	}
-	return output(cmd, progs, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, rows)
+	return output(cmd, all, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, rows)
 }
 
 func agentsCommand() *cli.Command {

@@ -47,7 +47,9 @@ func (s *Server) computerRoutes() {
 		tag:     "computers", status: http.StatusNoContent}, s.deleteComputer)
 	r.handle(http.MethodGet, "/computers/:id/software", op{
 		summary: "A computer's installed programs, from its latest inventory",
-		tag:     "computers", resp: []computer.Program{}}, s.computerSoftware)
+		tag:     "computers", resp: paging.Page[computer.Program]{},
+		query: append([]param{{"q", "string", "name contains"}}, pagingParams...)},
+		s.computerSoftware)
 	r.handle(http.MethodGet, "/computers/:id/inventory", op{
 		summary: "A computer's latest inventory as reported", tag: "computers",
 		resp: inventoryResponse{}}, s.computerInventory)
@@ -93,7 +95,12 @@ func (s *Server) getComputer(c *gin.Context) {
 }
 
 func (s *Server) computerSoftware(c *gin.Context) {
-	out, err := s.cfg.Computers.Software(c.Request.Context(), c.Param("id"))
+	pr, err := pageRequest(c)
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	out, err := s.cfg.Computers.Software(c.Request.Context(), c.Param("id"), c.Query("q"), pr)
 	if err != nil {
 		fail(c, s.log, err)
 		return

@@ -196,21 +196,28 @@ func (s *Service) Load(ctx context.Context, db bun.IDB, id string) (Computer, er
 	return c, nil
 }
 
-// Software lists a computer's installed programs from its latest inventory, by name.
-func (s *Service) Software(ctx context.Context, id string) ([]Program, error) {
+// Software lists a page of a computer's installed programs from its latest inventory, by
+// name; query keeps those whose name contains it.
+func (s *Service) Software(ctx context.Context, id, query string, pr paging.Request) (
+	paging.Page[Program], error) {
 	if _, err := s.Get(ctx, id); err != nil {
-		return nil, err
+		return paging.Page[Program]{}, err
+	}
+	pr, err := pr.Normalize()
+	if err != nil {
+		return paging.Page[Program]{}, err
 	}
 	var out []Program
-	err := s.db.NewSelect().Model(&out).Where("computer_id = ?", id).
-		OrderExpr("lower(name), source").Scan(ctx)
+	q := s.db.NewSelect().Model(&out).Where("computer_id = ?", id).
+		OrderExpr("lower(name), source").Limit(int64(pr.PageSize)).Offset(int64(pr.Offset()))
+	if query != "" {
+		q = q.Where("lower(name) LIKE ?", "%"+strings.ToLower(query)+"%")
+	}
+	total, err := q.ScanAndCount(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list software of computer %s: %w", id, err)
+		return paging.Page[Program]{}, fmt.Errorf("list software of computer %s: %w", id, err)
 	}
-	if out == nil {
-		out = []Program{}
-	}
-	return out, nil
+	return paging.New(pr, out, int(total)), nil
 }
 
 // Inventory returns a computer's latest inventory as reported, and when.

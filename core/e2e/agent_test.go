@@ -16,6 +16,7 @@ import (
 	"github.com/stewardhq/steward/core/client"
 	"github.com/stewardhq/steward/core/computer"
 	"github.com/stewardhq/steward/core/identify"
+	"github.com/stewardhq/steward/core/paging"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/sdk"
 )
@@ -78,10 +79,11 @@ func TestAgentReportsThisMachine(t *testing.T) {
 		}
 		require.Equal(t, computer.StatusNeedsOnboarding, c.Status)
 
-		var progs []computer.Program
-		require.NoError(t, h.do(http.MethodGet, "/computers/"+c.ID+"/software", nil, &progs))
+		var progs paging.Page[computer.Program]
+		require.NoError(t, h.do(http.MethodGet, "/computers/"+c.ID+"/software?q=dpkg", nil,
+			&progs))
 		names := map[string]bool{}
-		for _, p := range progs {
+		for _, p := range progs.Items {
 			names[p.Name] = p.Source == "dpkg"
 		}
 		require.True(t, names["dpkg"], "dpkg's own package is listed from dpkg")

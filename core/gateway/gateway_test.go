@@ -145,11 +145,16 @@ func TestAgentEnrollsReportsAndRunsAScript(t *testing.T) {
 		require.Equal(t, computer.StatusNeedsOnboarding, pc.Status)
 		require.Equal(t, []string{"lab"}, pc.Tags)
 
-		var progs []computer.Program
-		require.NoError(t, h.Client.Do(ctx, http.MethodGet, "/computers/"+pc.ID+"/software",
-			nil, &progs))
-		require.Len(t, progs, 2)
-		require.Equal(t, "bash", progs[0].Name)
+		var progs paging.Page[computer.Program]
+		require.NoError(t, h.Client.Do(ctx, http.MethodGet,
+			"/computers/"+pc.ID+"/software?pageSize=1", nil, &progs))
+		require.Equal(t, 2, progs.Total)
+		require.Len(t, progs.Items, 1)
+		require.Equal(t, "bash", progs.Items[0].Name)
+		require.NoError(t, h.Client.Do(ctx, http.MethodGet,
+			"/computers/"+pc.ID+"/software?q=CUR", nil, &progs))
+		require.Len(t, progs.Items, 1)
+		require.Equal(t, "curl", progs.Items[0].Name)
 
 		var run scripts.Run
 		require.NoError(t, h.Client.Do(ctx, http.MethodPost, "/computers/"+pc.ID+"/scripts/run",
