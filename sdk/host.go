@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -40,6 +41,9 @@ type OpenConfig struct {
 	Logger hclog.Logger
 	// Stderr, when set, also receives the connector's standard error as it is.
 	Stderr io.Writer
+	// SysProcAttr, when set, is given to the connector's process; a host on Linux sets
+	// Pdeathsig so that no connector outlives a host that is killed.
+	SysProcAttr *syscall.SysProcAttr
 }
 
 // Plugin is a running connector process seen from the hub. It implements every capability
@@ -80,6 +84,7 @@ func Open(ctx context.Context, path string, cfg OpenConfig) (*Plugin, error) {
 
 	// The hub's environment first so that cfg.Env wins: exec keeps the last of duplicates.
 	cmd := exec.Command(path, cfg.Args...)
+	cmd.SysProcAttr = cfg.SysProcAttr
 	cmd.Env = append(os.Environ(), LogLevelEnv+"="+levelName(log))
 	cmd.Env = append(cmd.Env, cfg.Env...)
 	errTail := &tail{max: 4096}

@@ -21,6 +21,7 @@ import (
 	"github.com/stewardhq/steward/core/deploy"
 	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/identify"
+	"github.com/stewardhq/steward/core/links"
 	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/session"
@@ -53,6 +54,8 @@ type Config struct {
 	Files fileSigner
 	// MaxUploadBytes bounds one uploaded installer. Default DefaultMaxUpload (4 GiB).
 	MaxUploadBytes int64
+	// Links manages the links to connectors and runs them.
+	Links *links.Service
 	// Gateway serves agent connections.
 	Gateway http.Handler
 	// Ready reports whether the instance can serve (database reachable, migrated).
@@ -108,6 +111,7 @@ func New(cfg Config) *Server {
 	s.catalogRoutes()
 	s.deploymentRoutes()
 	s.sessionRoutes()
+	s.linkRoutes()
 	return s
 }
 

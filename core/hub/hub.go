@@ -26,6 +26,7 @@ import (
 	"github.com/stewardhq/steward/core/gateway"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/jobs"
+	"github.com/stewardhq/steward/core/links"
 	"github.com/stewardhq/steward/core/person"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/secrets"
@@ -58,8 +59,14 @@ type Config struct {
 	BlobURL string
 	// MaxUploadBytes bounds one uploaded installer. Default 4 GiB.
 	MaxUploadBytes int64
-	Logger         *slog.Logger
-	Version        string
+	// PluginsDir holds connector executables; the folder of the steward executable is
+	// searched too (see core/links). Default: STEWARD_PLUGINS_DIR, else plugins/ in DataDir.
+	PluginsDir string
+	// Links adjusts how connectors are found and run; its PluginsDir and Logger are set
+	// from this Config.
+	Links   links.Config
+	Logger  *slog.Logger
+	Version string
 }
 
 func (c *Config) defaults() {
@@ -109,6 +116,7 @@ type Hub struct {
 	Sessions    *session.Service
 	Engine      *session.Engine
 	Gateway     *gateway.Gateway
+	Links       *links.Service
 	API         *api.Server
 	// Instance identifies this process among the instances sharing the database.
 	Instance string
@@ -187,13 +195,23 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	h.Engine = session.NewEngine(session.EngineConfig{Logger: cfg.Logger, Instance: h.Instance},
 		h.Jobs, h.Sessions, h.Catalog, h.Deployments, h.Scripts, h.Agents, installerURLs{h})
 
+	if cfg.PluginsDir == "" {
+		cfg.PluginsDir = os.Getenv(links.EnvPluginsDir)
+	}
+	if cfg.PluginsDir == "" {
+		cfg.PluginsDir = filepath.Join(cfg.DataDir, "plugins")
+	}
+	lc := cfg.Links
+	lc.PluginsDir, lc.Logger = cfg.PluginsDir, cfg.Logger
+	h.Links = links.NewService(st.DB, box, lc)
+
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
 		Tokens:  h.Tokens,
 		Tenants: h.Tenants, Agents: h.Agents, Computers: h.Computers, Scripts: h.Scripts,
 		Identify: h.Identify, Persons: h.Persons, Gateway: h.Gateway, Ready: h.ready,
 		Catalog: h.Catalog, Blobs: h.Blobs, Files: h.Files, Deployments: h.Deployments,
 		Sessions: h.Sessions, Planner: h.Engine,
-		MaxUploadBytes: cfg.MaxUploadBytes})
+		MaxUploadBytes: cfg.MaxUploadBytes, Links: h.Links})
 	return h, nil
 }
 
@@ -208,6 +226,13 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 		ln.Close()
 		return err
 	}
+
+	if err := h.Links.Start(ctx); err != nil {
+		ln.Close()
+		return errors.Join(err, h.Jobs.Stop(context.Background()))
+	}
+	// Connector processes must not outlive the hub, whatever way Run returns.
+	defer h.Links.Stop()
 
 	gwCtx, stopGateway := context.WithCancel(ctx)
 	defer stopGateway()
