@@ -58,6 +58,8 @@ func serveCommand() *cli.Command {
 				Sources: cli.EnvVars("STEWARD_LISTEN"), Usage: "HTTP address to listen on"},
 			&cli.StringFlag{Name: "msp-name", Value: "MSP", Sources: cli.EnvVars("STEWARD_MSP_NAME"),
 				Usage: "name of the MSP's own tenant, used when it is created"},
+			&cli.StringFlag{Name: "plugins-dir", Sources: cli.EnvVars("STEWARD_PLUGINS_DIR"),
+				Usage: "folder of connector executables (default DATA/plugins)"},
 			&cli.IntFlag{Name: "max-sessions", Value: 20,
 				Sources: cli.EnvVars("STEWARD_MAX_SESSIONS"),
 				Usage:   "sessions this instance runs at once; more wait their turn"},
@@ -73,8 +75,8 @@ func serveCommand() *cli.Command {
 			h, err := hub.Open(ctx, hub.Config{
 				DataDir: cmd.String("data"), DatabaseURL: cmd.String("database-url"),
 				Listen: cmd.String("listen"), MSPName: cmd.String("msp-name"),
-				MaxSessions: int(cmd.Int("max-sessions")),
-				Logger:      log, Version: version,
+				MaxSessions: int(cmd.Int("max-sessions")), PluginsDir: cmd.String("plugins-dir"),
+				Logger: log, Version: version,
 			})
 			if err != nil {
 				return err
