@@ -36,6 +36,15 @@ func (s *Server) linkRoutes() {
 	r.handle(http.MethodPost, "/links/:id/health", op{
 		summary: "Ask a link's running connector for its health", tag: "links",
 		resp: links.HealthResult{}}, s.linkHealth)
+	r.handle(http.MethodGet, "/links/:id/clients", op{
+		summary: "List a link's external clients with their tenant mappings and suggestions",
+		tag:     "links", resp: []links.ClientMapping{}}, s.linkClients)
+	r.handle(http.MethodPut, "/links/:id/clients/:clientId", op{
+		summary: "Map a link's client to a tenant, to a new tenant, or to none", tag: "links",
+		body: links.MapInput{}, resp: links.ClientMapping{}}, s.mapLinkClient)
+	r.handle(http.MethodPost, "/links/:id/sync", op{
+		summary: "Read a link's agents now and identify those of mapped clients",
+		tag:     "links", resp: links.SyncSummary{}}, s.syncLink)
 }
 
 func (s *Server) listConnectors(c *gin.Context) {
@@ -126,4 +135,37 @@ func (s *Server) linkHealth(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, res)
+}
+
+func (s *Server) linkClients(c *gin.Context) {
+	out, err := s.cfg.Links.Clients(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) mapLinkClient(c *gin.Context) {
+	var in links.MapInput
+	if err := decode(c, &in); err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	out, err := s.cfg.Links.MapClient(c.Request.Context(), c.Param("id"), c.Param("clientId"),
+		in)
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) syncLink(c *gin.Context) {
+	sum, err := s.cfg.Links.Sync(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	c.JSON(http.StatusOK, sum)
 }

@@ -31,10 +31,16 @@ func TestLinksWithoutConnectors(t *testing.T) {
 		body         any
 		code         string
 	}{
-		"get unknown":       {http.MethodGet, "/links/nope", nil, "not_found"},
-		"health of unknown": {http.MethodPost, "/links/nope/health", nil, "not_found"},
-		"enable unknown":    {http.MethodPost, "/links/nope/enable", nil, "not_found"},
-		"delete unknown":    {http.MethodDelete, "/links/nope", nil, "not_found"},
+		"get unknown":        {http.MethodGet, "/links/nope", nil, "not_found"},
+		"health of unknown":  {http.MethodPost, "/links/nope/health", nil, "not_found"},
+		"enable unknown":     {http.MethodPost, "/links/nope/enable", nil, "not_found"},
+		"delete unknown":     {http.MethodDelete, "/links/nope", nil, "not_found"},
+		"clients of unknown": {http.MethodGet, "/links/nope/clients", nil, "not_found"},
+		"map for unknown": {http.MethodPut, "/links/nope/clients/c1",
+			map[string]any{"tenantId": nil}, "not_found"},
+		"map with unknown field": {http.MethodPut, "/links/nope/clients/c1",
+			map[string]any{"tenant": "x"}, "invalid"},
+		"sync unknown": {http.MethodPost, "/links/nope/sync", nil, "not_found"},
 		"unknown connector": {http.MethodPost, "/links",
 			map[string]any{"connector": "nope", "name": "x"}, "invalid"},
 		"unknown body field": {http.MethodPost, "/links",

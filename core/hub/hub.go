@@ -202,8 +202,9 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 		cfg.PluginsDir = filepath.Join(cfg.DataDir, "plugins")
 	}
 	lc := cfg.Links
-	lc.PluginsDir, lc.Logger = cfg.PluginsDir, cfg.Logger
+	lc.PluginsDir, lc.Logger, lc.Reporter = cfg.PluginsDir, cfg.Logger, h.Identify
 	h.Links = links.NewService(st.DB, box, lc)
+	h.Jobs.Every("link-sync", h.Links.SyncInterval(), h.Links.SyncAll)
 
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
 		Tokens:  h.Tokens,

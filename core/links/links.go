@@ -2,6 +2,8 @@
 // PSA, a directory), and runs one connector process per enabled link. A link pins its
 // executable by SHA-256 when it is created; its secret settings are sealed with the hub's key
 // and never returned. The host restarts connectors that exit and records each link's status.
+// A link's external clients map to tenants, and a sync turns the agents of mapped clients
+// into computers through identification.
 package links
 
 import (
@@ -132,6 +134,10 @@ type Config struct {
 	// it doubles after each failure. Defaults 1s and 2m.
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
+	// Reporter receives the agents that Sync reads; without one, Sync refuses.
+	Reporter Reporter
+	// SyncInterval is how often SyncAll should run. Default DefaultSyncInterval.
+	SyncInterval time.Duration
 }
 
 // Service manages links and runs their connectors.
@@ -143,6 +149,9 @@ type Service struct {
 	log         *slog.Logger
 	now         func() time.Time
 	callTimeout time.Duration
+
+	reporter     Reporter
+	syncInterval time.Duration
 }
 
 // NewService returns the link service. Connectors run only between Start and Stop.
@@ -165,6 +174,9 @@ func NewService(db *bun.DB, box *secrets.Box, cfg Config) *Service {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 2 * time.Minute
 	}
+	if cfg.SyncInterval <= 0 {
+		cfg.SyncInterval = DefaultSyncInterval
+	}
 	d := &discovery{dirs: []string{cfg.PluginsDir}, timeout: cfg.StartTimeout,
 		log:  newPluginLogger(cfg.Logger.With("component", "connector discovery")),
 		seen: map[string]Connector{}, bad: map[string]error{}}
@@ -173,7 +185,8 @@ func NewService(db *bun.DB, box *secrets.Box, cfg Config) *Service {
 		d.dirs = append(d.dirs, filepath.Dir(self))
 	}
 	s := &Service{db: db, box: box, disc: d, log: cfg.Logger,
-		now: func() time.Time { return time.Now().UTC() }, callTimeout: cfg.StartTimeout}
+		now: func() time.Time { return time.Now().UTC() }, callTimeout: cfg.StartTimeout,
+		reporter: cfg.Reporter, syncInterval: cfg.SyncInterval}
 	s.host = &host{db: db, box: box, log: cfg.Logger, startTimeout: cfg.StartTimeout,
 		minBackoff: cfg.MinBackoff, maxBackoff: cfg.MaxBackoff, runs: map[string]*run{}}
 	return s

@@ -1,0 +1,220 @@
+package links
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/stewardhq/steward/core/access"
+	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/identify"
+	"github.com/stewardhq/steward/sdk"
+)
+
+// DefaultSyncInterval is how often every running link's agents are synced when Config leaves
+// SyncInterval zero.
+const DefaultSyncInterval = 15 * time.Minute
+
+// Reporter turns a pathway's report into a computer; identify.Service is the real one.
+type Reporter interface {
+	Report(ctx context.Context, r identify.Report) (string, error)
+}
+
+// SyncSummary counts what one sync of a link did.
+type SyncSummary struct {
+	// Seen is the number of agents the connector reported.
+	Seen int `json:"seen"`
+	// Identified agents were reported to identification and are linked to a computer.
+	Identified int `json:"identified"`
+	// Skipped agents belong to clients not mapped to a tenant; pathways they already have
+	// are left as they are.
+	Skipped int `json:"skipped"`
+	// Gone is the number of pathways marked gone because the connector stopped reporting
+	// their agent.
+	Gone int `json:"gone"`
+	// Errors is the number of agents whose identification failed; the next sync retries them.
+	Errors int `json:"errors"`
+}
+
+// syncedPathway is what a sync needs to know of a link's stored pathways.
+type syncedPathway struct {
+	ID         string  `bun:"id"`
+	ExternalID string  `bun:"external_id"`
+	TenantID   string  `bun:"tenant_id"`
+	ComputerID *string `bun:"computer_id"`
+	Gone       bool    `bun:"gone"`
+}
+
+// goneBatch bounds the ids in one update, below every database's parameter limit.
+const goneBatch = 500
+
+// SyncInterval is how often SyncAll should run.
+func (s *Service) SyncInterval() time.Duration { return s.syncInterval }
+
+// Sync reads the agents of the link's running connector and reports each agent of a mapped
+// client to identification.
+func (s *Service) Sync(ctx context.Context, id string) (SyncSummary, error) {
+	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
+		return SyncSummary{}, err
+	}
+	return s.sync(ctx, id)
+}
+
+// SyncAll syncs every running link whose connector offers agents. One link's failure does
+// not stop the others; the failures are returned together.
+func (s *Service) SyncAll(ctx context.Context) error {
+	ctx = access.WithPrincipal(ctx, access.System())
+	var ids []string
+	if err := s.db.NewSelect().Table("links").Column("id").Where("enabled").
+		Scan(ctx, &ids); err != nil {
+		return fmt.Errorf("list links to sync: %w", err)
+	}
+	var failed []error
+	for _, id := range ids {
+		p := s.host.plugin(id)
+		if p == nil || !p.Has(sdk.CapAgents) {
+			continue
+		}
+		sum, err := s.sync(ctx, id)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		s.log.Info("link synced", "link_id", id, "seen", sum.Seen,
+			"identified", sum.Identified, "skipped", sum.Skipped, "gone", sum.Gone,
+			"errors", sum.Errors)
+	}
+	return errors.Join(failed...)
+}
+
+func (s *Service) sync(ctx context.Context, id string) (SyncSummary, error) {
+	if s.reporter == nil {
+		return SyncSummary{}, fmt.Errorf("sync link %s: no identification service: %w", id,
+			errs.ErrConflict)
+	}
+	_, p, err := s.running(ctx, id, sdk.CapAgents)
+	if err != nil {
+		return SyncSummary{}, err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.callTimeout)
+	agents, err := p.Agents(callCtx)
+	cancel()
+	if err != nil {
+		// Nothing is marked gone: a failed list says nothing about which agents remain.
+		return SyncSummary{}, fmt.Errorf("list agents of link %s: %w", id, err)
+	}
+
+	tenants, err := s.mappedTenants(ctx, id)
+	if err != nil {
+		return SyncSummary{}, err
+	}
+	known, err := s.pathways(ctx, id)
+	if err != nil {
+		return SyncSummary{}, err
+	}
+
+	sum := SyncSummary{Seen: len(agents)}
+	reported := make(map[string]bool, len(agents))
+	for _, a := range agents {
+		reported[a.ID] = true
+		tenantID, ok := tenants[a.ClientID]
+		if !ok {
+			sum.Skipped++
+			continue
+		}
+		r := identify.Report{TenantID: tenantID, Pathway: identify.Pathway{LinkID: id,
+			ExternalID: a.ID, Online: a.Online, LastSeen: a.LastSeen},
+			Inventory: sdk.Inventory{Facts: agentFacts(a)}}
+		// A pathway already linked in the same tenant reports as known, so its computer
+		// gets the new facts instead of being matched again.
+		if pw, ok := known[a.ID]; ok && pw.TenantID == tenantID && pw.ComputerID != nil {
+			r.ComputerID = *pw.ComputerID
+		}
+		// TODO(identify): Report takes every report as contact now and online, so the
+		// agent's own Online and LastSeen are not what the pathway stores yet.
+		// TODO(remap): a client moved to another tenant gets new computers there; the
+		// pathway rows keep their first tenant until identification moves them.
+		if _, err := s.reporter.Report(ctx, r); err != nil {
+			if ctx.Err() != nil {
+				return sum, fmt.Errorf("sync link %s: %w", id, ctx.Err())
+			}
+			s.log.Warn("identify agent", "link_id", id, "agent_id", a.ID, "err", err)
+			sum.Errors++
+			continue
+		}
+		sum.Identified++
+	}
+
+	var gone []string
+	for ext, pw := range known {
+		if !reported[ext] && !pw.Gone {
+			gone = append(gone, pw.ID)
+		}
+	}
+	if sum.Gone, err = s.markGone(ctx, gone); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// agentFacts are the identity facts an external system's agent record carries.
+func agentFacts(a sdk.Agent) sdk.IdentityFacts {
+	return sdk.IdentityFacts{SMBIOSUUID: a.HardwareUUID, Serial: a.Serial,
+		Manufacturer: a.Manufacturer, Model: a.Model, Hostname: a.Name, OSName: a.OS,
+		OSVersion: a.OSVersion}
+}
+
+// mappedTenants returns the tenant of each mapped client of the link.
+func (s *Service) mappedTenants(ctx context.Context, id string) (map[string]string, error) {
+	var rows []LinkClient
+	err := s.db.NewSelect().Model(&rows).Where("link_id = ?", id).
+		Where("tenant_id IS NOT NULL").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load client mappings of link %s: %w", id, err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.ClientID] = *r.TenantID
+	}
+	return out, nil
+}
+
+// pathways returns the link's stored pathways by external id.
+func (s *Service) pathways(ctx context.Context, id string) (map[string]syncedPathway, error) {
+	var rows []syncedPathway
+	err := s.db.NewSelect().Table("pathways").
+		Column("id", "external_id", "tenant_id", "computer_id", "gone").
+		Where("link_id = ?", id).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("load pathways of link %s: %w", id, err)
+	}
+	out := make(map[string]syncedPathway, len(rows))
+	for _, r := range rows {
+		out[r.ExternalID] = r
+	}
+	return out, nil
+}
+
+// markGone flags pathways whose agents the connector no longer reports. The rows stay, so
+// the computer keeps its history and a returning agent links to it again.
+func (s *Service) markGone(ctx context.Context, ids []string) (int, error) {
+	n := 0
+	for len(ids) > 0 {
+		batch := ids[:min(goneBatch, len(ids))]
+		ids = ids[len(batch):]
+		res, err := s.db.NewUpdate().Table("pathways").Set("gone = ?", true).
+			Set("online = ?", false).Where("id IN (?)", bun.In(batch)).Exec(ctx)
+		if err != nil {
+			return n, fmt.Errorf("mark pathways gone: %w", err)
+		}
+		rows, err := res.RowsAffected()
+		if err != nil {
+			return n, fmt.Errorf("mark pathways gone: %w", err)
+		}
+		n += int(rows)
+	}
+	return n, nil
+}

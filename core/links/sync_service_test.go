@@ -1,0 +1,141 @@
+package links_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/stewardhq/steward/core/access"
+	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/identify"
+	"github.com/stewardhq/steward/core/links"
+	"github.com/stewardhq/steward/core/secrets"
+	"github.com/stewardhq/steward/core/store"
+	"github.com/stewardhq/steward/core/store/storetest"
+	"github.com/stewardhq/steward/core/tenant"
+	"github.com/stewardhq/steward/sdk"
+)
+
+// recorder keeps the reports it receives and fails those of the agents in fail.
+type recorder struct {
+	mu      sync.Mutex
+	reports map[string]identify.Report
+	fail    map[string]bool
+}
+
+func (r *recorder) Report(_ context.Context, rep identify.Report) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail[rep.Pathway.ExternalID] {
+		return "", errors.New("no computer for you")
+	}
+	r.reports[rep.Pathway.ExternalID] = rep
+	return "computer-" + rep.Pathway.ExternalID, nil
+}
+
+// serviceWithFake runs the link service over st with the fake connector and rec, and
+// returns it with a running link whose client c1 is mapped to a new tenant.
+func serviceWithFake(t *testing.T, st *store.Store, rec links.Reporter) (*links.Service,
+	links.Link, string) {
+	ctx := access.WithPrincipal(context.Background(), access.System())
+	dir := t.TempDir()
+	b, err := os.ReadFile(fakeBinary)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "fake"), b, 0o755))
+	box, err := secrets.New(make([]byte, 32))
+	require.NoError(t, err)
+
+	svc := links.NewService(st.DB, box, links.Config{PluginsDir: dir, NoExecutableDir: true,
+		Reporter: rec, MinBackoff: 100 * time.Millisecond})
+	require.NoError(t, svc.Start(ctx))
+	t.Cleanup(svc.Stop)
+	l, err := svc.Create(ctx, links.Input{Connector: "fake", Name: "Fake",
+		Config: map[string]string{"endpoint": "https://api.example.test", "apiKey": "k"}})
+	require.NoError(t, err)
+	waitRunning(t, svc, l.ID)
+
+	ten, err := tenant.NewService(st.DB).Create(ctx, tenant.Input{Name: "Contoso"})
+	require.NoError(t, err)
+	_, err = svc.MapClient(ctx, l.ID, "c1", links.MapInput{TenantID: &ten.ID})
+	require.NoError(t, err)
+	return svc, l, ten.ID
+}
+
+func waitRunning(t *testing.T, svc *links.Service, id string) {
+	t.Helper()
+	ctx := access.WithPrincipal(context.Background(), access.System())
+	require.Eventually(t, func() bool {
+		l, err := svc.Get(ctx, id)
+		return err == nil && l.Status == links.StatusRunning
+	}, 30*time.Second, 50*time.Millisecond)
+}
+
+func TestSyncReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := access.WithPrincipal(context.Background(), access.System())
+		rec := &recorder{reports: map[string]identify.Report{},
+			fail: map[string]bool{"a0004": true}}
+		svc, l, tenantID := serviceWithFake(t, st, rec)
+
+		sum, err := svc.Sync(ctx, l.ID)
+		require.NoError(t, err)
+		require.Equal(t, links.SyncSummary{Seen: fakeAgents, Identified: perClient - 1,
+			Skipped: perClient, Errors: 1}, sum)
+
+		t.Run("facts come from the agent record", func(t *testing.T) {
+			seen := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+			for id, online := range map[string]bool{"a0000": true, "a0002": false} {
+				got := rec.reports[id]
+				got.Pathway.LastSeen = got.Pathway.LastSeen.UTC()
+				require.Equal(t, identify.Report{TenantID: tenantID,
+					Pathway: identify.Pathway{LinkID: l.ID, ExternalID: id, Online: online,
+						LastSeen: seen},
+					Inventory: sdk.Inventory{Facts: sdk.IdentityFacts{
+						SMBIOSUUID: "00000000-0000-0000-0000-00000000000" + id[4:],
+						Serial:     "SN000" + id[4:], Manufacturer: "Acme",
+						Hostname: "pc-000" + id[4:], OSName: "Debian GNU/Linux",
+						OSVersion: "12"}}}, got)
+			}
+			require.NotContains(t, rec.reports, "a0001", "client c2 is not mapped")
+		})
+
+		t.Run("a failing connector marks nothing gone", func(t *testing.T) {
+			row := pathway{ID: uuid.NewString(), LinkID: l.ID, ExternalID: "a9999",
+				TenantID: tenantID, FirstSeenAt: time.Now().UTC()}
+			_, err := st.DB.NewInsert().Model(&row).Exec(ctx)
+			require.NoError(t, err)
+			_, err = svc.Update(ctx, l.ID, links.Patch{Config: map[string]string{
+				"endpoint": "https://api.example.test", "apiKey": links.Masked,
+				"failWith": "downstream"}})
+			require.NoError(t, err)
+			waitRunning(t, svc, l.ID)
+
+			_, err = svc.Sync(ctx, l.ID)
+			require.ErrorContains(t, err, "upstream answered 502")
+			n, err := st.DB.NewSelect().Table("pathways").Where("gone").Count(ctx)
+			require.NoError(t, err)
+			require.Zero(t, n)
+		})
+
+		t.Run("sync all returns a link's failure", func(t *testing.T) {
+			require.ErrorContains(t, svc.SyncAll(context.Background()),
+				"upstream answered 502")
+		})
+
+		t.Run("only an admin syncs", func(t *testing.T) {
+			user := access.WithPrincipal(context.Background(),
+				access.Principal{Kind: "token", Name: "u", Role: access.MSPUser})
+			_, err := svc.Sync(user, l.ID)
+			require.ErrorIs(t, err, errs.ErrForbidden)
+			_, err = svc.MapClient(user, l.ID, "c1", links.MapInput{})
+			require.ErrorIs(t, err, errs.ErrForbidden)
+		})
+	})
+}
