@@ -63,8 +63,14 @@ func (s *Service) Report(ctx context.Context, r Report) (string, error) {
 	if r.Pathway.FirstSeen.IsZero() {
 		r.Pathway.FirstSeen = now
 	}
-	r.Pathway.LastSeen = now
-	r.Pathway.Online = true
+	// Steward's agent reports while connected; a link's record says itself when it was last
+	// seen and whether it is online.
+	if r.Pathway.LinkID == NativeLink || r.Pathway.LastSeen.IsZero() {
+		r.Pathway.LastSeen = now
+	}
+	if r.Pathway.LinkID == NativeLink {
+		r.Pathway.Online = true
+	}
 
 	var id string
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {

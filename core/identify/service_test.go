@@ -191,6 +191,23 @@ var identificationCases = []struct {
 		require.ErrorContains(t, err, "must be overwrite")
 	}},
 
+	{"a link's record keeps its own online state", func(t *testing.T, f *fixture) {
+		seen := time.Now().UTC().Add(-36 * time.Hour).Truncate(time.Second)
+		_, err := f.svc.Report(f.ctx, identify.Report{TenantID: f.tenant,
+			Pathway: identify.Pathway{LinkID: "rmm-1", ExternalID: "device-9", Online: false,
+				LastSeen: seen},
+			Inventory: sdk.Inventory{Facts: dell}})
+		require.NoError(t, err)
+		var row struct {
+			Online     bool      `bun:"online"`
+			LastSeenAt time.Time `bun:"last_seen_at"`
+		}
+		require.NoError(t, f.s.DB.NewSelect().Table("pathways").Column("online",
+			"last_seen_at").Where("external_id = ?", "device-9").Scan(f.ctx, &row))
+		require.False(t, row.Online)
+		require.WithinDuration(t, seen, row.LastSeenAt, time.Second)
+	}},
+
 	{"two pathways arriving at once make one computer", func(t *testing.T, f *fixture) {
 		agent := f.agent(true)
 		var wg sync.WaitGroup

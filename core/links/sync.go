@@ -133,8 +133,6 @@ func (s *Service) sync(ctx context.Context, id string) (SyncSummary, error) {
 		if pw, ok := known[a.ID]; ok && pw.TenantID == tenantID && pw.ComputerID != nil {
 			r.ComputerID = *pw.ComputerID
 		}
-		// TODO(identify): Report takes every report as contact now and online, so the
-		// agent's own Online and LastSeen are not what the pathway stores yet.
 		// TODO(remap): a client moved to another tenant gets new computers there; the
 		// pathway rows keep their first tenant until identification moves them.
 		if _, err := s.reporter.Report(ctx, r); err != nil {
