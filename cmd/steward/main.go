@@ -37,6 +37,7 @@ func main() {
 			scriptsCommand(),
 			deploymentsCommand(),
 			sessionsCommand(),
+			linksCommand(),
 			softwareCommand(),
 			tasksCommand(),
 			pluginCommand(),

@@ -36,11 +36,16 @@ func remote(cmd *cli.Command) (*client.Client, error) {
 // output prints v as JSON with --json, else as a table of the columns.
 func output(cmd *cli.Command, v any, header []string, rows [][]string) error {
 	if cmd.Bool("json") {
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return printJSON(v)
 	}
 	return table(os.Stdout, header, rows)
+}
+
+// printJSON prints v as indented JSON.
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func table(w io.Writer, header []string, rows [][]string) error {

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/stewardhq/steward/core/links"
+	"github.com/stewardhq/steward/core/paging"
+)
+
+func linksCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "links",
+		Usage: "connect the systems the MSP already runs through connectors",
+		Commands: []*cli.Command{
+			{
+				Name: "connectors", Usage: "list the connectors the hub found",
+				Flags: remoteFlags(), Action: listConnectors,
+			},
+			{
+				Name: "list", Usage: "list links", Flags: remoteFlags(), Action: listLinks,
+			},
+			{
+				Name: "create", Usage: "configure a link of a connector", ArgsUsage: "NAME",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "connector", Required: true, Usage: "connector name"},
+					&cli.StringSliceFlag{Name: "config", Usage: "NAME=VALUE, repeatable"},
+					&cli.BoolFlag{Name: "disabled", Usage: "create it without starting it"}),
+				Action: createLink,
+			},
+			linkAction("enable", "start a link", http.MethodPost, "/enable"),
+			linkAction("disable", "stop a link", http.MethodPost, "/disable"),
+			linkAction("delete", "delete a link", http.MethodDelete, ""),
+			linkAction("health", "check a running link", http.MethodPost, "/health"),
+			linkAction("sync", "read a link's computers now", http.MethodPost, "/sync"),
+			{
+				Name: "clients", Usage: "list a link's clients and the tenants they map to",
+				ArgsUsage: "LINK-ID", Flags: remoteFlags(), Action: listLinkClients,
+			},
+			{
+				Name: "map", Usage: "map a link's client to a tenant",
+				ArgsUsage: "LINK-ID CLIENT-ID",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "tenant", Usage: "tenant id; empty unmaps"},
+					&cli.BoolFlag{Name: "create-tenant",
+						Usage: "create a tenant named after the client"}),
+				Action: mapLinkClient,
+			},
+		},
+	}
+}
+
+func listConnectors(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var out []links.Connector
+	if err := c.Do(ctx, http.MethodGet, "/connectors", nil, &out); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(out))
+	for _, k := range out {
+		caps := make([]string, len(k.Capabilities))
+		for i, cp := range k.Capabilities {
+			caps[i] = string(cp)
+		}
+		rows = append(rows, []string{k.Name, k.Version, strings.Join(caps, ","), k.Path})
+	}
+	return output(cmd, out, []string{"NAME", "VERSION", "CAPABILITIES", "PATH"}, rows)
+}
+
+func listLinks(ctx context.Context, cmd *cli.Command) error {
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var page paging.Page[links.Link]
+	if err := c.Do(ctx, http.MethodGet, "/links?pageSize=500", nil, &page); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(page.Items))
+	for _, l := range page.Items {
+		rows = append(rows, []string{l.ID, l.Name, l.Connector, l.Status, yesNo(l.Enabled),
+			l.StatusReason})
+	}
+	return output(cmd, page, []string{"ID", "NAME", "CONNECTOR", "STATUS", "ENABLED", "WHY"},
+		rows)
+}
+
+func createLink(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 1 {
+		return fmt.Errorf("usage: steward links create --connector NAME LINK-NAME")
+	}
+	cfg := map[string]string{}
+	for _, kv := range cmd.StringSlice("config") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--config %q must be NAME=VALUE", kv)
+		}
+		cfg[k] = v
+	}
+	enabled := !cmd.Bool("disabled")
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var l links.Link
+	if err := c.Do(ctx, http.MethodPost, "/links", links.Input{Connector: cmd.String("connector"),
+		Name: cmd.Args().First(), Config: cfg, Enabled: &enabled}, &l); err != nil {
+		return err
+	}
+	return output(cmd, l, []string{"ID", "NAME", "STATUS"}, [][]string{{l.ID, l.Name, l.Status}})
+}
+
+// linkAction is a command that posts to one link and prints the answer as JSON.
+func linkAction(name, usage, method, suffix string) *cli.Command {
+	return &cli.Command{
+		Name: name, Usage: usage, ArgsUsage: "LINK-ID", Flags: remoteFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			id, err := oneArg(cmd, "links "+name+" LINK-ID")
+			if err != nil {
+				return err
+			}
+			c, err := remote(cmd)
+			if err != nil {
+				return err
+			}
+			var out any
+			if err := c.Do(ctx, method, "/links/"+id+suffix, nil, &out); err != nil {
+				return err
+			}
+			if out == nil {
+				fmt.Println(name, "done")
+				return nil
+			}
+			return printJSON(out)
+		},
+	}
+}
+
+func listLinkClients(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "links clients LINK-ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var out []links.ClientMapping
+	if err := c.Do(ctx, http.MethodGet, "/links/"+id+"/clients", nil, &out); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(out))
+	for _, m := range out {
+		rows = append(rows, []string{m.ClientID, m.Name, m.TenantID, m.SuggestedTenantID})
+	}
+	return output(cmd, out, []string{"CLIENT", "NAME", "TENANT", "SUGGESTED"}, rows)
+}
+
+func mapLinkClient(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Len() != 2 {
+		return fmt.Errorf("usage: steward links map LINK-ID CLIENT-ID --tenant ID")
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	in := links.MapInput{CreateTenant: cmd.Bool("create-tenant")}
+	if !in.CreateTenant {
+		t := cmd.String("tenant")
+		in.TenantID = &t
+	}
+	var m links.ClientMapping
+	path := "/links/" + url.PathEscape(cmd.Args().Get(0)) + "/clients/" +
+		url.PathEscape(cmd.Args().Get(1))
+	if err := c.Do(ctx, http.MethodPut, path, in, &m); err != nil {
+		return err
+	}
+	return output(cmd, m, []string{"CLIENT", "NAME", "TENANT"},
+		[][]string{{m.ClientID, m.Name, m.TenantID}})
+}

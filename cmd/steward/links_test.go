@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLinksFromTheCommandLine(t *testing.T) {
+	bin := buildSteward(t)
+	data := t.TempDir()
+	plugins := filepath.Join(data, "plugins")
+	require.NoError(t, os.MkdirAll(plugins, 0o755))
+	out, err := exec.Command("go", "build", "-o", filepath.Join(plugins, "steward-fake"),
+		"github.com/stewardhq/steward/sdk/internal/fakeconnector").CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	addr := freeAddr(t)
+	serve := exec.Command(bin, "serve", "--data", data, "--listen", addr, "--log-level", "warn")
+	require.NoError(t, serve.Start())
+	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
+	token, err := run(t, bin, nil, "token", "create", "--data", data, "--name", "links")
+	require.NoError(t, err, token)
+	env := []string{"STEWARD_SERVER=http://" + addr, "STEWARD_TOKEN=" + token[:len(token)-1]}
+	require.Eventually(t, func() bool {
+		_, err := run(t, bin, env, "links", "list")
+		return err == nil
+	}, 30*time.Second, 100*time.Millisecond)
+
+	out2, err := run(t, bin, env, "links", "connectors")
+	require.NoError(t, err, out2)
+	require.Regexp(t, `(?m)^fake\s+\S+\s+\S*agents`, out2)
+
+	out2, err = run(t, bin, env, "links", "create", "--connector", "fake", "--config",
+		"endpoint=http://127.0.0.1:1", "--config", "apiKey=secret-key", "lab", "--json")
+	require.NoError(t, err, out2)
+	require.NotContains(t, out2, "secret-key")
+	var link struct{ ID string }
+	require.NoError(t, json.Unmarshal([]byte(out2), &link))
+
+	require.Eventually(t, func() bool {
+		out, err := run(t, bin, env, "links", "list")
+		return err == nil && regexpMatch(`(?m)\slab\s+fake\s+running`, out)
+	}, 60*time.Second, 200*time.Millisecond)
+
+	out2, err = run(t, bin, env, "links", "map", link.ID, "c1", "--create-tenant")
+	require.NoError(t, err, out2)
+	require.Contains(t, out2, "Contoso")
+	out2, err = run(t, bin, env, "links", "sync", link.ID)
+	require.NoError(t, err, out2)
+	var sum struct{ Seen, Identified, Skipped int }
+	require.NoError(t, json.Unmarshal([]byte(out2), &sum))
+	require.Positive(t, sum.Identified)
+	require.Equal(t, sum.Seen, sum.Identified+sum.Skipped)
+
+	out2, err = run(t, bin, env, "links", "disable", link.ID)
+	require.NoError(t, err, out2)
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
