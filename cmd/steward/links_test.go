@@ -21,17 +21,19 @@ func TestLinksFromTheCommandLine(t *testing.T) {
 		"github.com/stewardhq/steward/sdk/internal/fakeconnector").CombinedOutput()
 	require.NoError(t, err, string(out))
 
+	// The token first: it prepares the database, which serve would otherwise be migrating
+	// at the same moment.
+	token, err := run(t, bin, nil, "token", "create", "--data", data, "--name", "links")
+	require.NoError(t, err, token)
 	addr := freeAddr(t)
 	serve := exec.Command(bin, "serve", "--data", data, "--listen", addr, "--log-level", "warn")
 	require.NoError(t, serve.Start())
 	t.Cleanup(func() { _ = serve.Process.Kill(); _ = serve.Wait() })
-	token, err := run(t, bin, nil, "token", "create", "--data", data, "--name", "links")
-	require.NoError(t, err, token)
 	env := []string{"STEWARD_SERVER=http://" + addr, "STEWARD_TOKEN=" + token[:len(token)-1]}
 	require.Eventually(t, func() bool {
 		_, err := run(t, bin, env, "links", "list")
 		return err == nil
-	}, 30*time.Second, 100*time.Millisecond)
+	}, 60*time.Second, 100*time.Millisecond, "the hub did not answer")
 
 	out2, err := run(t, bin, env, "links", "connectors")
 	require.NoError(t, err, out2)

@@ -130,8 +130,9 @@ func (s *Store) RiverDriver() riverdriver.Driver[*sql.Tx] { return s.riverDriver
 
 func (s *Store) lockMigrations(ctx context.Context) (func(), error) {
 	if s.dialect != Postgres {
-		// SQLite is one process's file; its write lock already serialises migrations.
-		return func() {}, nil
+		// Two processes may open one file at the same moment (a first `serve` and a
+		// `token create`): a lock file beside it lets one migrate while the other waits.
+		return lockFile(ctx, s.path+".migrate.lock")
 	}
 	conn, err := s.DB.DB.Conn(ctx)
 	if err != nil {

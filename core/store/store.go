@@ -49,6 +49,8 @@ type Store struct {
 	Jobs    *sql.DB
 	dialect string
 	log     *slog.Logger
+	// path is the SQLite file; empty on PostgreSQL.
+	path string
 }
 
 // Open connects to the database named by cfg and checks that it answers. It does not migrate.
@@ -99,6 +101,13 @@ func sqliteDSN(path string) string {
 }
 
 func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, error) {
+	// Switching a new file to WAL takes a lock that does not wait: processes opening one
+	// file at once take turns through the lock file.
+	unlock, err := lockFile(ctx, path+".migrate.lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	sqldb, err := sql.Open("sqlite", sqliteDSN(path))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -115,7 +124,7 @@ func openSQLite(ctx context.Context, path string, log *slog.Logger) (*Store, err
 	}
 	jobs.SetMaxOpenConns(1)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
-	return &Store{DB: db, Jobs: jobs, dialect: SQLite, log: log}, nil
+	return &Store{DB: db, Jobs: jobs, dialect: SQLite, log: log, path: path}, nil
 }
 
 func ping(ctx context.Context, db *sql.DB) error {

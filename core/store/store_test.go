@@ -104,3 +104,22 @@ func TestUniqueViolationIsRecognised(t *testing.T) {
 		require.False(t, IsForeignKeyViolation(err))
 	})
 }
+
+// Two processes opening one new file at once must both end up with a migrated database.
+func TestConcurrentFirstMigrations(t *testing.T) {
+	dir := t.TempDir()
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := Open(context.Background(), Config{DataDir: dir})
+			if err == nil {
+				err = s.Migrate(context.Background())
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		require.NoError(t, <-errs)
+	}
+}
