@@ -105,7 +105,7 @@ var compareCases = []struct {
 	{"curl", "7.88.1-10+deb12u8", "7.88.1-10+deb12u12", -1},
 	{"ubuntu revision", "2:8.2.3995-1ubuntu2.21", "2:8.2.3995-1ubuntu2.3", 1},
 	{"ubuntu above debian", "1.22.1-9ubuntu1", "1.22.1-9", 1},
-	// TODO(debian-native) in parse.go: these two should differ.
+	// TODO(debian-native): these two should differ; parse.go says why they do not yet.
 	{"native package suffix is build metadata", "2023.3+deb12u1", "2023.3", 0},
 	{"huge epoch", "99999999999999999999:1", "99999999999999999998:9", 1},
 }
