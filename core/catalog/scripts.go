@@ -31,26 +31,15 @@ var languages = []string{sdk.LanguageSh, sdk.LanguageBash, sdk.LanguagePowerShel
 // ListScripts returns a page of the scripts the caller may read, by name.
 func (s *Service) ListScripts(ctx context.Context, f Filter, pr paging.Request) (
 	paging.Page[Script], error) {
-	p, err := access.Anyone(ctx)
+	rows, pr, total, err := listRows[scriptRow](ctx, s.db, f, pr, "cs", "scripts")
 	if err != nil {
 		return paging.Page[Script]{}, err
-	}
-	if pr, err = pr.Normalize(); err != nil {
-		return paging.Page[Script]{}, err
-	}
-	var rows []scriptRow
-	q := s.db.NewSelect().Model(&rows).OrderExpr("lower(cs.name), cs.id").
-		Limit(int64(pr.PageSize)).Offset(int64(pr.Offset()))
-	q = filterWhere(visibleWhere(q, p, "cs"), f, "cs")
-	total, err := q.ScanAndCount(ctx)
-	if err != nil {
-		return paging.Page[Script]{}, fmt.Errorf("list scripts: %w", err)
 	}
 	items := make([]Script, 0, len(rows))
 	for _, r := range rows {
 		items = append(items, r.script())
 	}
-	return paging.New(pr, items, int(total)), nil
+	return paging.New(pr, items, total), nil
 }
 
 // GetScript returns one script the caller may read.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/paging"
 	"github.com/stewardhq/steward/core/store"
 )
 
@@ -150,4 +151,26 @@ func notDeployed(ctx context.Context, db bun.IDB, itemID, what string) error {
 			errs.ErrConflict)
 	}
 	return nil
+}
+
+// listRows reads one page of the catalog rows of type R that the caller may read, by name;
+// alias is the table's alias in R's bun model.
+func listRows[R any](ctx context.Context, db *bun.DB, f Filter, pr paging.Request, alias,
+	what string) ([]R, paging.Request, int, error) {
+	p, err := access.Anyone(ctx)
+	if err != nil {
+		return nil, pr, 0, err
+	}
+	if pr, err = pr.Normalize(); err != nil {
+		return nil, pr, 0, err
+	}
+	var rows []R
+	q := db.NewSelect().Model(&rows).OrderExpr("lower(" + alias + ".name), " + alias + ".id").
+		Limit(int64(pr.PageSize)).Offset(int64(pr.Offset()))
+	q = filterWhere(visibleWhere(q, p, alias), f, alias)
+	total, err := q.ScanAndCount(ctx)
+	if err != nil {
+		return nil, pr, 0, fmt.Errorf("list %s: %w", what, err)
+	}
+	return rows, pr, int(total), nil
 }

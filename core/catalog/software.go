@@ -23,26 +23,15 @@ var strategies = []string{UpgradeInstallOver, UpgradeUninstallInstall, UpgradeSc
 // versions.
 func (s *Service) ListSoftware(ctx context.Context, f Filter, pr paging.Request) (
 	paging.Page[Software], error) {
-	p, err := access.Anyone(ctx)
+	rows, pr, total, err := listRows[softwareRow](ctx, s.db, f, pr, "sw", "software")
 	if err != nil {
 		return paging.Page[Software]{}, err
-	}
-	if pr, err = pr.Normalize(); err != nil {
-		return paging.Page[Software]{}, err
-	}
-	var rows []softwareRow
-	q := s.db.NewSelect().Model(&rows).OrderExpr("lower(sw.name), sw.id").
-		Limit(int64(pr.PageSize)).Offset(int64(pr.Offset()))
-	q = filterWhere(visibleWhere(q, p, "sw"), f, "sw")
-	total, err := q.ScanAndCount(ctx)
-	if err != nil {
-		return paging.Page[Software]{}, fmt.Errorf("list software: %w", err)
 	}
 	items, err := withVersions(ctx, s.db, rows)
 	if err != nil {
 		return paging.Page[Software]{}, err
 	}
-	return paging.New(pr, items, int(total)), nil
+	return paging.New(pr, items, total), nil
 }
 
 // GetSoftware returns one software the caller may read, with its versions.

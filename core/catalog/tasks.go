@@ -19,26 +19,15 @@ import (
 // ListTasks returns a page of the tasks the caller may read, by name.
 func (s *Service) ListTasks(ctx context.Context, f Filter, pr paging.Request) (
 	paging.Page[Task], error) {
-	p, err := access.Anyone(ctx)
+	rows, pr, total, err := listRows[taskRow](ctx, s.db, f, pr, "tk", "tasks")
 	if err != nil {
 		return paging.Page[Task]{}, err
-	}
-	if pr, err = pr.Normalize(); err != nil {
-		return paging.Page[Task]{}, err
-	}
-	var rows []taskRow
-	q := s.db.NewSelect().Model(&rows).OrderExpr("lower(tk.name), tk.id").
-		Limit(int64(pr.PageSize)).Offset(int64(pr.Offset()))
-	q = filterWhere(visibleWhere(q, p, "tk"), f, "tk")
-	total, err := q.ScanAndCount(ctx)
-	if err != nil {
-		return paging.Page[Task]{}, fmt.Errorf("list tasks: %w", err)
 	}
 	items := make([]Task, 0, len(rows))
 	for _, r := range rows {
 		items = append(items, r.task())
 	}
-	return paging.New(pr, items, int(total)), nil
+	return paging.New(pr, items, total), nil
 }
 
 // GetTask returns one task the caller may read.

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -59,7 +60,7 @@ func TestIsPlaceholderSerial(t *testing.T) {
 		{"123456789", true},
 		{"0123456789", true},
 		{"xxxxxxxxxx", true},
-		{"XXXXXXXX", true},
+		{strings.Repeat("X", 8), true},
 		{"0000000000", true},
 		{"..........", true},
 		{"7XK2J53", false},
