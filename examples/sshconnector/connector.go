@@ -56,7 +56,9 @@ type settings struct {
 type connector struct {
 	mu  sync.Mutex
 	cur *settings
-	// facts remembers what Identify learnt, so Agents can report serials and UUIDs.
+	// facts remembers what Identify read on each host, so Agents can report serials and
+	// UUIDs. It holds the host's own values: the hosts file's are merged in on every read,
+	// so an edited file counts.
 	facts map[string]sdk.IdentityFacts
 }
 
@@ -203,7 +205,7 @@ func (c *connector) Agents(ctx context.Context) ([]sdk.Agent, error) {
 	var wg sync.WaitGroup
 	for i, h := range hosts {
 		c.mu.Lock()
-		f := c.facts[h.Name]
+		f := withKnown(c.facts[h.Name], h)
 		c.mu.Unlock()
 		out[i] = sdk.Agent{ID: h.Name, ClientID: h.Client, Name: h.Name, Serial: f.Serial,
 			Manufacturer: f.Manufacturer, Model: f.Model, OS: f.OSName, OSVersion: f.OSVersion,

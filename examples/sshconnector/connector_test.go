@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh"
 
+	"github.com/stewardhq/steward/examples/sshconnector/sshtest"
 	"github.com/stewardhq/steward/sdk"
 	"github.com/stewardhq/steward/sdk/sdktest"
 )
@@ -44,7 +46,7 @@ type link struct {
 	dir string
 }
 
-func writeHosts(t *testing.T, dir string, srv *sshServer) string {
+func writeHosts(t *testing.T, dir string, srv *sshtest.Server) string {
 	t.Helper()
 	path := filepath.Join(dir, "hosts.yaml")
 	hosts := fmt.Sprintf(`- name: local
@@ -52,24 +54,28 @@ func writeHosts(t *testing.T, dir string, srv *sshServer) string {
   port: %d
   user: %s
   client: acme
+  uuid: 0e7c4a52-5f0a-4d8e-9a43-2b1f6c1d9e01
+  serial: SN-FROM-FILE
+  manufacturer: File Vendor
+  model: File Model
 - name: gone
   address: 127.0.0.1
   port: %d
   client: globex
-`, srv.port, srv.user, freePort(t))
+`, srv.Port, srv.User, freePort(t))
 	require.NoError(t, os.WriteFile(path, []byte(hosts), 0o600))
 	return path
 }
 
-func openLink(t *testing.T, srv *sshServer) *link {
+func openLink(t *testing.T, srv *sshtest.Server) *link {
 	t.Helper()
 	dir := t.TempDir()
 	p, err := sdk.Open(context.Background(), connectorBin,
 		sdk.OpenConfig{Logger: hclog.NewNullLogger()})
 	require.NoError(t, err)
 	t.Cleanup(p.Kill)
-	cfg := sdk.Config{"hostsFile": writeHosts(t, dir, srv), "privateKeyFile": srv.clientKey,
-		"knownHostsFile": srv.knownHosts, "defaultUser": srv.user, "connectTimeout": "5s"}
+	cfg := sdk.Config{"hostsFile": writeHosts(t, dir, srv), "privateKeyFile": srv.ClientKeyFile,
+		"knownHostsFile": srv.KnownHostsFile, "defaultUser": srv.User, "connectTimeout": "5s"}
 	require.NoError(t, p.Configure(context.Background(), cfg))
 	return &link{p: p, cfg: cfg, dir: dir}
 }
@@ -86,7 +92,7 @@ func (l *link) run(t *testing.T, agent string, req sdk.ScriptRequest) (sdk.Scrip
 }
 
 func TestOverARealSSHServer(t *testing.T) {
-	srv := startSSHD(t)
+	srv := sshtest.Start(t)
 	l := openLink(t, srv)
 	ctx := context.Background()
 
@@ -119,6 +125,13 @@ func TestOverARealSSHServer(t *testing.T) {
 		require.False(t, agents[0].LastSeen.IsZero())
 		require.Equal(t, "gone", agents[1].ID)
 		require.False(t, agents[1].Online)
+
+		// Not identified yet: the hardware facts are the hosts file's.
+		require.Equal(t, "0e7c4a52-5f0a-4d8e-9a43-2b1f6c1d9e01", agents[0].HardwareUUID)
+		require.Equal(t, "SN-FROM-FILE", agents[0].Serial)
+		require.Equal(t, "File Vendor", agents[0].Manufacturer)
+		require.Equal(t, "File Model", agents[0].Model)
+		require.Empty(t, agents[1].Serial)
 	})
 
 	t.Run("script with parameters", func(t *testing.T) {
@@ -173,6 +186,22 @@ func TestOverARealSSHServer(t *testing.T) {
 			require.Contains(t, string(osRelease), facts.OSName)
 			require.NotEmpty(t, facts.OSName)
 		}
+
+		// The host is this machine: what it can read of its DMI data wins, the hosts file
+		// fills the rest, in Identify and in the agent list alike.
+		want := sdk.IdentityFacts{
+			SMBIOSUUID:   dmiOr("product_uuid", "0e7c4a52-5f0a-4d8e-9a43-2b1f6c1d9e01"),
+			Serial:       dmiOr("product_serial", "SN-FROM-FILE"),
+			Manufacturer: dmiOr("sys_vendor", "File Vendor"),
+			Model:        dmiOr("product_name", "File Model"),
+		}
+		require.Equal(t, want, sdk.IdentityFacts{SMBIOSUUID: facts.SMBIOSUUID,
+			Serial: facts.Serial, Manufacturer: facts.Manufacturer, Model: facts.Model})
+		agents, err := l.p.Agents(ctx)
+		require.NoError(t, err)
+		require.Equal(t, want, sdk.IdentityFacts{SMBIOSUUID: agents[0].HardwareUUID,
+			Serial: agents[0].Serial, Manufacturer: agents[0].Manufacturer,
+			Model: agents[0].Model})
 	})
 
 	t.Run("errors say who failed", func(t *testing.T) {
@@ -194,6 +223,16 @@ func TestOverARealSSHServer(t *testing.T) {
 	})
 }
 
+// dmiOr returns the first line of this machine's DMI file name, or fallback when it is
+// missing, unreadable or empty, as the identity script does.
+func dmiOr(name, fallback string) string {
+	data, err := os.ReadFile("/sys/class/dmi/id/" + name)
+	if v, _, _ := strings.Cut(string(data), "\n"); err == nil && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return fallback
+}
+
 // running reports whether pid is a live process; a zombie waiting for its reaper is dead.
 func running(pid int) bool {
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -205,18 +244,18 @@ func running(pid int) bool {
 }
 
 func TestHostKeysAndCredentials(t *testing.T) {
-	srv := startSSHD(t)
+	srv := sshtest.Start(t)
 	l := openLink(t, srv)
 	ctx := context.Background()
 	other := t.TempDir()
 	empty := filepath.Join(other, "empty_known_hosts")
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
 	wrong := filepath.Join(other, "wrong_known_hosts")
-	wrongKey := newKey(t, filepath.Join(other, "wrong_host_key"))
-	require.NoError(t, os.WriteFile(wrong, []byte(fmt.Sprintf("[127.0.0.1]:%d %s", srv.port,
+	wrongKey := sshtest.NewKey(t, filepath.Join(other, "wrong_host_key"))
+	require.NoError(t, os.WriteFile(wrong, []byte(fmt.Sprintf("[127.0.0.1]:%d %s", srv.Port,
 		strings.TrimSpace(string(ssh.MarshalAuthorizedKey(wrongKey))))), 0o600))
 	strangerKey := filepath.Join(other, "stranger")
-	newKey(t, strangerKey)
+	sshtest.NewKey(t, strangerKey)
 
 	cases := []struct {
 		name  string
@@ -276,9 +315,18 @@ func TestHostKeysAndCredentials(t *testing.T) {
 }
 
 func TestConformance(t *testing.T) {
-	srv := startSSHD(t)
+	srv := sshtest.Start(t)
 	dir := t.TempDir()
 	sdktest.Run(t, connectorBin, sdk.Config{"hostsFile": writeHosts(t, dir, srv),
-		"privateKeyFile": srv.clientKey, "knownHostsFile": srv.knownHosts,
-		"defaultUser": srv.user})
+		"privateKeyFile": srv.ClientKeyFile, "knownHostsFile": srv.KnownHostsFile,
+		"defaultUser": srv.User})
+}
+
+// freePort returns a port of 127.0.0.1 that nothing listens on, for an unreachable host.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

@@ -5,6 +5,8 @@ import (
 	"os"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/stewardhq/steward/sdk"
 )
 
 // host is one line of the hosts file.
@@ -14,6 +16,27 @@ type host struct {
 	Port    int    `yaml:"port"`
 	User    string `yaml:"user"`
 	Client  string `yaml:"client"`
+	// The hardware facts an asset list knows. They stand in for what the host cannot
+	// report itself: the DMI files are often readable by root only, or absent in VMs.
+	UUID         string `yaml:"uuid"`
+	Serial       string `yaml:"serial"`
+	Manufacturer string `yaml:"manufacturer"`
+	Model        string `yaml:"model"`
+}
+
+// withKnown fills the hardware facts the host did not report from its hosts file entry.
+// What the host reports wins: the file may be out of date after a repair or a swap.
+func withKnown(f sdk.IdentityFacts, h host) sdk.IdentityFacts {
+	fill := func(dst *string, known string) {
+		if *dst == "" {
+			*dst = known
+		}
+	}
+	fill(&f.SMBIOSUUID, h.UUID)
+	fill(&f.Serial, h.Serial)
+	fill(&f.Manufacturer, h.Manufacturer)
+	fill(&f.Model, h.Model)
+	return f
 }
 
 // loadHosts reads a YAML or JSON list of hosts (JSON is YAML too) and fills in defaults: the

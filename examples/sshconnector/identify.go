@@ -30,7 +30,8 @@ for f in /etc/os-release /usr/lib/os-release; do
 done
 `
 
-// Identify runs the identity script on the agent's host over SSH.
+// Identify runs the identity script on the agent's host over SSH. Hardware facts the host
+// does not report come from its hosts file entry.
 func (c *connector) Identify(ctx context.Context, agentID string) (sdk.IdentityFacts, error) {
 	s, h, err := c.host(agentID)
 	if err != nil {
@@ -55,7 +56,7 @@ func (c *connector) Identify(ctx context.Context, agentID string) (sdk.IdentityF
 	}
 	f := parseIdentity(lines)
 	c.remember(agentID, f)
-	return f, nil
+	return withKnown(f, h), nil
 }
 
 // parseIdentity reads the identity script's output.

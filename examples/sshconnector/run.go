@@ -59,18 +59,26 @@ func prologue(marker string, params map[string]string) (string, error) {
 		names = append(names, k)
 	}
 	sort.Strings(names)
+	if err := checkParams(params); err != nil {
+		return "", err
+	}
 	for _, k := range names {
-		v := params[k]
-		if !paramName.MatchString(k) {
-			return "", sdk.Invalid(fmt.Errorf("parameter name %q is not a shell variable name",
-				k))
-		}
-		if strings.ContainsRune(v, 0) {
-			return "", sdk.Invalid(fmt.Errorf("parameter %s contains a NUL byte", k))
-		}
-		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(v))
+		fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(params[k]))
 	}
 	return b.String(), nil
+}
+
+// checkParams refuses parameters a shell cannot receive.
+func checkParams(params map[string]string) error {
+	for k, v := range params {
+		if !paramName.MatchString(k) {
+			return sdk.Invalid(fmt.Errorf("parameter name %q is not a shell variable name", k))
+		}
+		if strings.ContainsRune(v, 0) {
+			return sdk.Invalid(fmt.Errorf("parameter %s contains a NUL byte", k))
+		}
+	}
+	return nil
 }
 
 func (c *connector) RunScript(ctx context.Context, agentID string, req sdk.ScriptRequest,
@@ -80,11 +88,11 @@ func (c *connector) RunScript(ctx context.Context, agentID string, req sdk.Scrip
 		return sdk.ScriptResult{}, sdk.Invalid(fmt.Errorf("language %q: this connector runs "+
 			"sh and bash only", req.Language))
 	}
-	if len(req.Files) > 0 {
-		// TODO(ssh-files): download Files on the connector's side and copy them over the
-		// session (sftp or cat), checking SHA-256 before the script starts.
-		return sdk.ScriptResult{}, sdk.Invalid(errors.New("scripts with files are not " +
-			"supported by this connector yet"))
+	if err := checkParams(req.Params); err != nil {
+		return sdk.ScriptResult{}, err
+	}
+	if err := checkFiles(req.Files, req.Params); err != nil {
+		return sdk.ScriptResult{}, err
 	}
 	s, h, err := c.host(agentID)
 	if err != nil {
@@ -92,12 +100,29 @@ func (c *connector) RunScript(ctx context.Context, agentID string, req sdk.Scrip
 	}
 	// TODO(ssh-context): req.Context "user" and "system" both run as the host's SSH user;
 	// system could use sudo -n when the user is not root.
+	if len(req.Files) > 0 {
+		return runWithFiles(ctx, s, h, interp, req, out)
+	}
 	return run(ctx, s, h, interp, req, out)
 }
 
-// run executes one script on h and streams its output.
+// run connects to h and runs one script there.
 func run(ctx context.Context, s *settings, h host, interp string, req sdk.ScriptRequest,
 	out sdk.OutputFunc) (sdk.ScriptResult, error) {
+	if err := checkParams(req.Params); err != nil {
+		return sdk.ScriptResult{}, err
+	}
+	client, err := dial(ctx, s, h)
+	if err != nil {
+		return sdk.ScriptResult{}, err
+	}
+	defer client.Close()
+	return runOn(ctx, client, h, interp, req, out)
+}
+
+// runOn executes one script over client and streams its output.
+func runOn(ctx context.Context, client *ssh.Client, h host, interp string,
+	req sdk.ScriptRequest, out sdk.OutputFunc) (sdk.ScriptResult, error) {
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	marker := "__steward_pgid_" + hex.EncodeToString(nonce)
@@ -110,11 +135,6 @@ func run(ctx context.Context, s *settings, h host, interp string, req sdk.Script
 		timeout = defaultTimeout
 	}
 
-	client, err := dial(ctx, s, h)
-	if err != nil {
-		return sdk.ScriptResult{}, err
-	}
-	defer client.Close()
 	sess, err := client.NewSession()
 	if err != nil {
 		return sdk.ScriptResult{}, sdk.Retryable(fmt.Errorf("open session on %s: %w",

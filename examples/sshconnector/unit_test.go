@@ -58,6 +58,11 @@ func TestLoadHosts(t *testing.T) {
 			want: []host{{Name: "web1", Address: "192.0.2.1", Port: 22, User: "ops",
 				Client: "acme"}}},
 		{name: "empty list", text: "[]", want: []host{}},
+		{name: "hardware facts", text: "- name: pc7\n  uuid: 4c4c4544-0042\n" +
+			"  serial: CZC1234\n  manufacturer: HP\n  model: EliteDesk 800\n",
+			want: []host{{Name: "pc7", Address: "pc7", Port: 22, User: "ops",
+				UUID: "4c4c4544-0042", Serial: "CZC1234", Manufacturer: "HP",
+				Model: "EliteDesk 800"}}},
 		{name: "no name", text: "- address: x\n", err: "entry 1 has no name"},
 		{name: "duplicate", text: "- name: a\n- name: a\n", err: `name "a" appears twice`},
 		{name: "bad port", text: "- name: a\n  port: 70000\n", err: "port 70000 out of range"},
@@ -108,6 +113,33 @@ func TestParseIdentity(t *testing.T) {
 	require.Equal(t, "arch", unquoteOSRelease("arch"))
 }
 
+func TestWithKnownFillsOnlyWhatTheHostLeftEmpty(t *testing.T) {
+	file := host{Name: "pc7", UUID: "file-uuid", Serial: "file-serial",
+		Manufacturer: "file-vendor", Model: "file-model"}
+	cases := []struct {
+		name string
+		read sdk.IdentityFacts
+		h    host
+		want sdk.IdentityFacts
+	}{
+		{name: "host read nothing", read: sdk.IdentityFacts{Hostname: "pc7"}, h: file,
+			want: sdk.IdentityFacts{Hostname: "pc7", SMBIOSUUID: "file-uuid",
+				Serial: "file-serial", Manufacturer: "file-vendor", Model: "file-model"}},
+		{name: "host wins where it reported", read: sdk.IdentityFacts{SMBIOSUUID: "dmi-uuid",
+			Model: "dmi-model"}, h: file,
+			want: sdk.IdentityFacts{SMBIOSUUID: "dmi-uuid", Serial: "file-serial",
+				Manufacturer: "file-vendor", Model: "dmi-model"}},
+		{name: "file without facts", read: sdk.IdentityFacts{Serial: "dmi-serial"},
+			h: host{Name: "pc7"}, want: sdk.IdentityFacts{Serial: "dmi-serial"}},
+		{name: "nothing anywhere", h: host{Name: "pc7"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, withKnown(tc.read, tc.h))
+		})
+	}
+}
+
 func TestReadLines(t *testing.T) {
 	long := strings.Repeat("x", maxLine+10)
 	var got []string
@@ -118,16 +150,18 @@ func TestReadLines(t *testing.T) {
 		"last"}, got)
 }
 
-// A third-party connector can only use the public SDK; this one proves that is enough.
+// A third-party connector can only use the public SDK; this one proves that is enough. Its
+// test server package counts as part of the example and must obey the same rule.
 func TestBuiltOnThePublicSDKAlone(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f",
-		`{{join .Imports " "}} {{join .TestImports " "}}`, ".").Output()
+		`{{join .Imports " "}} {{join .TestImports " "}} {{join .XTestImports " "}}`,
+		"./...").Output()
 	require.NoError(t, err)
 	const module = "github.com/stewardhq/steward/"
 	imports := strings.Fields(string(out))
 	require.Contains(t, imports, module+"sdk")
 	for _, dep := range imports {
-		if !strings.HasPrefix(dep, module) {
+		if !strings.HasPrefix(dep, module) || dep == module+"examples/sshconnector/sshtest" {
 			continue
 		}
 		rest := strings.TrimPrefix(dep, module)
