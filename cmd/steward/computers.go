@@ -13,6 +13,7 @@ import (
 	"github.com/stewardhq/steward/core/agents"
 	"github.com/stewardhq/steward/core/computer"
 	"github.com/stewardhq/steward/core/paging"
+	"github.com/stewardhq/steward/core/scripts"
 )
 
 func computersCommand() *cli.Command {
@@ -39,6 +40,11 @@ func computersCommand() *cli.Command {
 				Flags: append(remoteFlags(), &cli.StringFlag{Name: "query",
 					Aliases: []string{"q"}, Usage: "name contains"}),
 				Action: computerSoftware,
+			},
+			{
+				Name:      "pathways",
+				Usage:     "how the hub reaches a computer; the first line is the next run's",
+				ArgsUsage: "ID", Flags: remoteFlags(), Action: computerPathways,
 			},
 			resolutionCommand(),
 			{
@@ -159,6 +165,31 @@ func computerSoftware(ctx context.Context, cmd *cli.Command) error {
 		rows = append(rows, []string{p.Name, p.Version, p.Publisher, p.Source})
 	}
 	return output(cmd, all, []string{"NAME", "VERSION", "PUBLISHER", "SOURCE"}, rows)
+}
+
+func computerPathways(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "computers pathways ID")
+	if err != nil {
+		return err
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var ps []scripts.Pathway
+	if err := c.Do(ctx, http.MethodGet, "/computers/"+id+"/pathways", nil, &ps); err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(ps))
+	for _, p := range ps {
+		via := "agent"
+		if p.Link != "" {
+			via = "link " + p.Link
+		}
+		rows = append(rows, []string{via, p.ExternalID, fmt.Sprint(p.Online),
+			fmt.Sprint(p.Priority)})
+	}
+	return output(cmd, ps, []string{"VIA", "ID", "ONLINE", "PRIORITY"}, rows)
 }
 
 func agentsCommand() *cli.Command {

@@ -53,6 +53,9 @@ func (s *Server) computerRoutes() {
 	r.handle(http.MethodGet, "/computers/:id/inventory", op{
 		summary: "A computer's latest inventory as reported", tag: "computers",
 		resp: inventoryResponse{}}, s.computerInventory)
+	r.handle(http.MethodGet, "/computers/:id/pathways", op{
+		summary: "How the hub reaches a computer, in the order runs take: the first is next",
+		tag:     "computers", resp: []scripts.Pathway{}}, s.computerPathways)
 	r.handle(http.MethodPost, "/computers/:id/scripts/run", op{
 		summary: "Run a script on a computer", tag: "scripts", body: scripts.NewRun{},
 		resp: scripts.Run{}, status: http.StatusCreated}, s.runScript)
@@ -115,6 +118,18 @@ func (s *Server) computerInventory(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, inventoryResponse{ReportedAt: at, Inventory: inv})
+}
+
+func (s *Server) computerPathways(c *gin.Context) {
+	ps, err := s.cfg.Scripts.Pathways(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		fail(c, s.log, err)
+		return
+	}
+	if ps == nil {
+		ps = []scripts.Pathway{}
+	}
+	c.JSON(http.StatusOK, ps)
 }
 
 func (s *Server) runScript(c *gin.Context) {

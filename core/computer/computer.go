@@ -119,15 +119,21 @@ func NewService(db *bun.DB) *Service {
 	return &Service{db: db, now: func() time.Time { return time.Now().UTC() }}
 }
 
-// onlineExpr is true when a live, unrevoked agent of the computer is connected.
-func onlineExpr(now time.Time) (string, []any) {
-	return `EXISTS (SELECT 1 FROM agents a WHERE a.computer_id = c.id
+// OnlineExpr is a column "online", for a query over computers aliased c, that is true when
+// the hub can run scripts on the computer now: a live, unrevoked agent of it is connected, or
+// a link whose connector runs scripts is running and reports the computer online.
+func OnlineExpr(now time.Time) (string, []any) {
+	return `(EXISTS (SELECT 1 FROM agents a WHERE a.computer_id = c.id
 		AND a.revoked_at IS NULL AND a.connected_instance IS NOT NULL
-		AND a.last_seen_at > ?) AS online`, []any{now.Add(-OnlineWindow)}
+		AND a.last_seen_at > ?)
+		OR EXISTS (SELECT 1 FROM pathways p JOIN links l ON l.id = p.link_id
+		WHERE p.computer_id = c.id AND p.online AND NOT p.gone AND l.enabled
+		AND l.status = 'running' AND l.capabilities LIKE ?)) AS online`,
+		[]any{now.Add(-OnlineWindow), `%"run_script"%`}
 }
 
 func (s *Service) selectComputers(db bun.IDB, dst any) *bun.SelectQuery {
-	expr, args := onlineExpr(s.now())
+	expr, args := OnlineExpr(s.now())
 	return db.NewSelect().Model(dst).ColumnExpr("c.*").ColumnExpr(expr, args...)
 }
 

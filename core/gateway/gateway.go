@@ -20,7 +20,6 @@ import (
 
 	"github.com/stewardhq/steward/agent/wire"
 	"github.com/stewardhq/steward/core/agents"
-	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/sdk"
@@ -49,8 +48,8 @@ type Gateway struct {
 
 	mu      sync.Mutex
 	conns   map[string]*conn
+	waiters map[string]*waiter
 	closing bool
-	kicks   chan string
 	// serving counts connection handlers, so Close can wait until each has recorded its end;
 	// it only grows under mu while not closing.
 	serving sync.WaitGroup
@@ -71,9 +70,7 @@ func New(cfg Config, ag *agents.Service, id *identify.Service, sc *scripts.Servi
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	g := &Gateway{cfg: cfg, log: cfg.Logger, agents: ag, identify: id, scripts: sc,
-		conns: map[string]*conn{}, kicks: make(chan string, 1024)}
-	sc.OnQueued(g.kick)
-	sc.OnCancel(func(string) { g.kick(cancelKick) })
+		conns: map[string]*conn{}, waiters: map[string]*waiter{}}
 	ag.OnRevoke(g.drop)
 	id.OnRetry(g.requestInventory)
 	return g
@@ -88,6 +85,8 @@ type conn struct {
 	enrolled time.Time
 	version  string
 	cancel   context.CancelFunc
+	// gone is closed when the connection has ended.
+	gone chan struct{}
 
 	mu         sync.Mutex
 	computerID string
@@ -141,6 +140,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.cancel = cancel
+	defer close(c.gone)
 	if err := g.register(ctx, c); err != nil {
 		g.log.Warn("agent connection not recorded", "agent_id", c.agentID, "err", err)
 		return
@@ -151,7 +151,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.log.Info("agent connected", "agent_id", c.agentID, "tenant_id", c.tenantID)
-	go g.deliverPending(ctx, c.agentID, true)
+	// Offer the agent its unfinished runs again, also those handed over before it
+	// reconnected: it runs those it never got and reports the others.
+	if err := g.scripts.Requeue(ctx, c.agentID); err != nil {
+		g.log.Warn("runs not offered again", "agent_id", c.agentID, "err", err)
+	}
 
 	err = g.serve(ctx, c)
 	status := websocket.CloseStatus(err)
@@ -171,7 +175,7 @@ func (g *Gateway) handshake(ctx context.Context, ws *websocket.Conn) (*conn, err
 		return nil, fmt.Errorf("make challenge: %w", err)
 	}
 	nonce := base64.StdEncoding.EncodeToString(raw)
-	c := &conn{ws: ws}
+	c := &conn{ws: ws, gone: make(chan struct{})}
 	if err := c.send(ctx, wire.TypeHello, wire.Hello{Nonce: nonce,
 		Protocol: wire.Protocol}); err != nil {
 		return nil, fmt.Errorf("send hello: %w", err)
@@ -263,14 +267,6 @@ func (g *Gateway) drop(agentID string) {
 	}
 }
 
-func (g *Gateway) kick(agentID string) {
-	select {
-	case g.kicks <- agentID:
-	default:
-		// The poll loop will find the run within a second.
-	}
-}
-
 // Close ends every connection and waits until each handler has finished; agents reconnect,
 // to another instance if there is one.
 func (g *Gateway) Close() {
@@ -336,22 +332,13 @@ func (g *Gateway) handle(ctx context.Context, c *conn, env wire.Envelope) error 
 		if err := env.Decode(&out); err != nil {
 			return err
 		}
-		return g.scripts.AppendOutput(ctx, c.agentID, out.RunID, out.Lines)
+		return g.output(ctx, c, out)
 	case wire.TypeResult:
 		var res wire.Result
 		if err := env.Decode(&res); err != nil {
 			return err
 		}
-		err := g.scripts.Complete(ctx, c.agentID, res.RunID, res.Result)
-		if errors.Is(err, errs.ErrForbidden) || errors.Is(err, errs.ErrNotFound) {
-			// A result the hub will never store: acknowledge it so the agent lets it go.
-			g.log.Warn("result of an unknown run dropped", "agent_id", c.agentID,
-				"run_id", res.RunID, "err", err)
-		} else if err != nil {
-			return err
-		}
-		// Acknowledge only after the result is stored, so the agent keeps it until then.
-		return c.send(ctx, wire.TypeAck, wire.Ack{RunID: res.RunID})
+		return g.result(ctx, c, res)
 	default:
 		g.log.Debug("unknown agent message ignored", "agent_id", c.agentID, "type", env.Type)
 		return nil

@@ -34,6 +34,7 @@ import (
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/tenant"
 	globalcatalog "github.com/stewardhq/steward/examples/catalog"
+	"github.com/stewardhq/steward/sdk"
 )
 
 // Config says where the hub keeps its data and where it listens. The zero value runs on an
@@ -116,6 +117,7 @@ type Hub struct {
 	Sessions    *session.Service
 	Engine      *session.Engine
 	Gateway     *gateway.Gateway
+	Dispatcher  *scripts.Dispatcher
 	Links       *links.Service
 	API         *api.Server
 	// Instance identifies this process among the instances sharing the database.
@@ -205,6 +207,14 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	lc.PluginsDir, lc.Logger, lc.Reporter = cfg.PluginsDir, cfg.Logger, h.Identify
 	h.Links = links.NewService(st.DB, box, lc)
 	h.Jobs.Every("link-sync", h.Links.SyncInterval(), h.Links.SyncAll)
+	native := h.Gateway.Native()
+	h.Dispatcher = scripts.NewDispatcher(h.Scripts, scripts.RunnersFunc(
+		func(linkID string) sdk.ScriptRunner {
+			if linkID == identify.NativeLink {
+				return native
+			}
+			return h.Links.Runner(linkID)
+		}), scripts.DispatchConfig{Logger: cfg.Logger, Instance: h.Instance})
 
 	h.API = api.New(api.Config{Logger: cfg.Logger, Version: cfg.Version, Auth: h.Tokens,
 		Tokens:  h.Tokens,
@@ -238,6 +248,18 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 	gwCtx, stopGateway := context.WithCancel(ctx)
 	defer stopGateway()
 	go h.Gateway.Run(gwCtx)
+	h.Dispatcher.FileBase = localURL(ln.Addr())
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		h.Dispatcher.Run(gwCtx)
+	}()
+	// Stop dispatching before the connectors stop (defers run last first), so runs through
+	// links are not failed for a connector the hub itself is stopping.
+	defer func() {
+		stopGateway()
+		<-dispatched
+	}()
 
 	srv := &http.Server{Handler: h.API, ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
@@ -264,6 +286,19 @@ func (h *Hub) Run(ctx context.Context, onListen func(addr string)) error {
 		err = nil
 	}
 	return errors.Join(err, shutErr, jobErr)
+}
+
+// localURL is the address a process on this machine, such as a connector, uses to reach a
+// listener: all-interfaces and unspecified hosts become the loopback address.
+func localURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // Close releases the database and the blob store.

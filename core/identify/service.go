@@ -87,6 +87,11 @@ func (s *Service) Report(ctx context.Context, r Report) (string, error) {
 		if err != nil {
 			return err
 		}
+		// A link's record carries identity facts only: it must not replace the programs
+		// and users Steward's agent or an inventory script reported.
+		if r.Pathway.LinkID != NativeLink && r.Inventory.Programs == nil {
+			return nil
+		}
 		if _, err := computer.SaveInventory(ctx, tx, id, r.Inventory, r.Fingerprint,
 			now); err != nil {
 			return err

@@ -38,6 +38,10 @@ type Connector struct {
 // what it finds, so only files that say they are Steward's are tried there.
 const ExecutablePrefix = "steward-"
 
+// ownPrograms are Steward's other executables, which share the prefix but are no
+// connectors: discovery must not start them.
+var ownPrograms = map[string]bool{"steward-agent": true, "steward-agentsim": true}
+
 // discovery finds connectors and remembers their descriptions by file hash, so listing the
 // connectors again starts only new or changed executables.
 type discovery struct {
@@ -108,7 +112,8 @@ func (d *discovery) candidates() []string {
 			continue
 		}
 		for _, e := range entries {
-			if shared && !strings.HasPrefix(e.Name(), ExecutablePrefix) {
+			if shared && (!strings.HasPrefix(e.Name(), ExecutablePrefix) ||
+				ownPrograms[strings.TrimSuffix(e.Name(), ".exe")]) {
 				continue
 			}
 			path := filepath.Join(dir, e.Name())

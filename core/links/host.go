@@ -55,8 +55,10 @@ func (r *run) set(p *sdk.Plugin) {
 
 // start launches the connector of every enabled link.
 //
-// TODO(cluster): every instance sharing the database runs every enabled link; connectors
-// that must run once per cluster need a lease, as the job queue has for its jobs.
+// TODO(cluster): every instance sharing the database runs every enabled link. Script runs
+// are claimed by one instance and syncs run once as jobs, so nothing is done twice, but a
+// connector that must hold one session to its system (a webhook receiver, a rate-limited
+// API) needs a lease per link, as sessions have, and syncs routed to its holder.
 func (h *host) start(ctx context.Context) error {
 	var enabled []Link
 	if err := h.db.NewSelect().Model(&enabled).Where("enabled").Scan(ctx); err != nil {
@@ -135,6 +137,26 @@ func (h *host) plugin(id string) *sdk.Plugin {
 	return r.plugin
 }
 
+// awaitRestart waits until the link's connector runs again in a process other than old.
+func (h *host) awaitRestart(ctx context.Context, id string, old *sdk.Plugin,
+	limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	t := time.NewTicker(exitPoll / 2)
+	defer t.Stop()
+	for {
+		if p := h.plugin(id); p != nil && p != old {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("connector of link %s did not come back within %s: %w", id,
+				limit, errs.ErrConflict)
+		case <-t.C:
+		}
+	}
+}
+
 // launch starts supervising l; h.mu is held.
 func (h *host) launch(l Link) {
 	// The supervision outlives the request that enabled the link; stop and reload end it.
@@ -170,6 +192,7 @@ func (h *host) supervise(ctx context.Context, r *run, l Link) {
 				fmt.Sprintf("%s; trying again in %s", err, backoff))
 		default:
 			r.set(p)
+			h.setCapabilities(ctx, l.ID, p.Description().Capabilities)
 			h.setStatus(ctx, l.ID, StatusRunning, "")
 			log.Info("connector running", "sha256", l.BinarySHA256)
 			h.wait(ctx, p)
@@ -276,6 +299,19 @@ func (h *host) setStatus(ctx context.Context, id, status, reason string) {
 		Set("status_reason = ?", reason).Where("id = ?", id).Where("enabled").Exec(ctx)
 	if err != nil && ctx.Err() == nil {
 		h.log.Error("record link status", "link_id", id, "status", status, "err", err)
+	}
+}
+
+// setCapabilities records what the started connector declared, so the hub picks pathways
+// by what the running version can do.
+func (h *host) setCapabilities(ctx context.Context, id string, caps []sdk.Capability) {
+	if caps == nil {
+		caps = []sdk.Capability{}
+	}
+	_, err := h.db.NewUpdate().Model((*Link)(nil)).Set("capabilities = ?", caps).
+		Where("id = ?", id).Exec(ctx)
+	if err != nil && ctx.Err() == nil {
+		h.log.Error("record link capabilities", "link_id", id, "err", err)
 	}
 }
 

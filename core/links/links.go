@@ -71,7 +71,10 @@ type Link struct {
 	Enabled      bool              `bun:"enabled" json:"enabled"`
 	Status       string            `bun:"status" json:"status"`
 	StatusReason string            `bun:"status_reason" json:"statusReason,omitempty"`
-	// Priority orders links that offer the same pathway; higher goes first.
+	// Capabilities are what the connector declared, as of its last start.
+	Capabilities []sdk.Capability `bun:"capabilities,type:text" json:"capabilities"`
+	// Priority orders links that reach the same computer; higher goes first. Steward's own
+	// agent goes before every link while it is connected.
 	Priority  int       `bun:"priority" json:"priority"`
 	CreatedAt time.Time `bun:"created_at" json:"createdAt"`
 	UpdatedAt time.Time `bun:"updated_at" json:"updatedAt"`
@@ -195,6 +198,15 @@ func NewService(db *bun.DB, box *secrets.Box, cfg Config) *Service {
 // Start runs the connector of every enabled link.
 func (s *Service) Start(ctx context.Context) error { return s.host.start(ctx) }
 
+// Runner returns the link's connector while it runs and runs scripts, else nil.
+func (s *Service) Runner(id string) sdk.ScriptRunner {
+	p := s.host.plugin(id)
+	if p == nil || !p.Has(sdk.CapRunScript) {
+		return nil
+	}
+	return p
+}
+
 // Stop ends every connector process and waits for them to exit.
 func (s *Service) Stop() { s.host.stop() }
 
@@ -267,7 +279,8 @@ func (s *Service) Create(ctx context.Context, in Input) (Link, error) {
 	now := s.now()
 	l := Link{ID: uuid.Must(uuid.NewV7()).String(), Connector: conn.Name, Name: name,
 		BinaryPath: conn.Path, BinarySHA256: conn.SHA256, Fields: conn.Fields,
-		Enabled: in.Enabled == nil || *in.Enabled, Status: StatusStopped,
+		Capabilities: conn.Capabilities,
+		Enabled:      in.Enabled == nil || *in.Enabled, Status: StatusStopped,
 		Priority: in.Priority, CreatedAt: now, UpdatedAt: now}
 	if err := s.setConfig(&l, in.Config); err != nil {
 		return Link{}, err

@@ -95,13 +95,12 @@ func (s *Service) sync(ctx context.Context, id string) (SyncSummary, error) {
 		return SyncSummary{}, fmt.Errorf("sync link %s: no identification service: %w", id,
 			errs.ErrConflict)
 	}
-	_, p, err := s.running(ctx, id, sdk.CapAgents)
-	if err != nil {
-		return SyncSummary{}, err
-	}
-	callCtx, cancel := context.WithTimeout(ctx, s.callTimeout)
-	agents, err := p.Agents(callCtx)
-	cancel()
+	var agents []sdk.Agent
+	p, err := s.call(ctx, id, sdk.CapAgents, func(ctx context.Context, p *sdk.Plugin) error {
+		var err error
+		agents, err = p.Agents(ctx)
+		return err
+	})
 	if err != nil {
 		// Nothing is marked gone: a failed list says nothing about which agents remain.
 		return SyncSummary{}, fmt.Errorf("list agents of link %s: %w", id, err)
@@ -132,6 +131,8 @@ func (s *Service) sync(ctx context.Context, id string) (SyncSummary, error) {
 		// gets the new facts instead of being matched again.
 		if pw, ok := known[a.ID]; ok && pw.TenantID == tenantID && pw.ComputerID != nil {
 			r.ComputerID = *pw.ComputerID
+		} else if a.HardwareUUID == "" && a.Online && p.Has(sdk.CapIdentify) {
+			r.Inventory.Facts = s.identifyAgent(ctx, id, a, r.Inventory.Facts)
 		}
 		// TODO(remap): a client moved to another tenant gets new computers there; the
 		// pathway rows keep their first tenant until identification moves them.
@@ -156,6 +157,85 @@ func (s *Service) sync(ctx context.Context, id string) (SyncSummary, error) {
 		return sum, err
 	}
 	return sum, nil
+}
+
+// identifyAgent asks the connector to read a new agent's identity on the computer itself,
+// when its record carries no hardware UUID, and merges what it finds over the record's facts.
+// A failure leaves the record's facts, with which identification may still succeed.
+func (s *Service) identifyAgent(ctx context.Context, id string, a sdk.Agent,
+	facts sdk.IdentityFacts) sdk.IdentityFacts {
+	var got sdk.IdentityFacts
+	_, err := s.call(ctx, id, sdk.CapIdentify, func(ctx context.Context, p *sdk.Plugin) error {
+		var err error
+		got, err = p.Identify(ctx, a.ID)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("identity of agent not read", "link_id", id, "agent_id", a.ID, "err", err)
+		return facts
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{
+		{&facts.SMBIOSUUID, got.SMBIOSUUID}, {&facts.Serial, got.Serial},
+		{&facts.Manufacturer, got.Manufacturer}, {&facts.Model, got.Model},
+		{&facts.Hostname, got.Hostname}, {&facts.OSName, got.OSName},
+		{&facts.OSVersion, got.OSVersion}, {&facts.OSInstallID, got.OSInstallID},
+	} {
+		if f.v != "" {
+			*f.dst = f.v
+		}
+	}
+	if got.OSInstallDate != nil {
+		facts.OSInstallDate = got.OSInstallDate
+	}
+	return facts
+}
+
+// callAttempts bounds how often a call is tried when the connector dies under it.
+const callAttempts = 3
+
+// call makes one call to the link's running connector with a deadline. When the connector
+// process dies during the call, it waits for the host to restart it and tries again, so a
+// sync survives a connector crash. It returns the connector that answered.
+func (s *Service) call(ctx context.Context, id string, c sdk.Capability,
+	fn func(context.Context, *sdk.Plugin) error) (*sdk.Plugin, error) {
+	for attempt := 1; ; attempt++ {
+		_, p, err := s.running(ctx, id, c)
+		if err != nil {
+			return nil, err
+		}
+		callCtx, cancel := context.WithTimeout(ctx, s.callTimeout)
+		err = fn(callCtx, p)
+		cancel()
+		if err == nil || attempt == callAttempts || ctx.Err() != nil || !s.died(p) {
+			return p, err
+		}
+		s.log.Warn("connector died during a call; waiting for its restart", "link_id", id,
+			"err", err)
+		if err := s.host.awaitRestart(ctx, id, p, s.restartWait()); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// died reports whether p's process has ended, waiting briefly: a call can fail a moment
+// before the exit is noticed.
+func (s *Service) died(p *sdk.Plugin) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for !p.Exited() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(exitPoll / 4)
+	}
+	return true
+}
+
+// restartWait is how long a call waits for a crashed connector to come back.
+func (s *Service) restartWait() time.Duration {
+	return s.host.maxBackoff + s.host.startTimeout + 5*time.Second
 }
 
 // agentFacts are the identity facts an external system's agent record carries.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +106,53 @@ func TestSyncReports(t *testing.T) {
 			}
 			require.NotContains(t, rec.reports, "a0001", "client c2 is not mapped")
 		})
+
+		t.Run("an online agent without a UUID is identified by the connector", func(t *testing.T) {
+			got := rec.reports["a0006"].Inventory.Facts
+			require.Empty(t, got.SMBIOSUUID)
+			require.Equal(t, "mid-a0006", got.OSInstallID, "facts from Identify")
+			require.Equal(t, "SN0006", got.Serial, "the record's facts stay")
+			require.Empty(t, rec.reports["a0016"].Inventory.Facts.OSInstallID,
+				"an offline agent cannot be asked")
+			require.Empty(t, rec.reports["a0000"].Inventory.Facts.OSInstallID,
+				"an agent with a UUID needs no identity script")
+		})
+
+		t.Run("a connector killed mid-sync comes back and the sync completes",
+			func(t *testing.T) {
+				marker := filepath.Join(t.TempDir(), "hung")
+				_, err := svc.Update(ctx, l.ID, links.Patch{Config: map[string]string{
+					"endpoint": "https://api.example.test", "apiKey": links.Masked,
+					"failWith": "hangonce:" + marker}})
+				require.NoError(t, err)
+				waitRunning(t, svc, l.ID)
+				pid := onePid(t, l.BinaryPath)
+
+				type result struct {
+					sum links.SyncSummary
+					err error
+				}
+				done := make(chan result, 1)
+				go func() {
+					sum, err := svc.Sync(ctx, l.ID)
+					done <- result{sum, err}
+				}()
+				require.Eventually(t, func() bool {
+					_, err := os.Stat(marker)
+					return err == nil
+				}, 30*time.Second, 20*time.Millisecond, "the sync never reached the connector")
+				require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+
+				select {
+				case r := <-done:
+					require.NoError(t, r.err)
+					require.Equal(t, fakeAgents, r.sum.Seen)
+					require.Equal(t, perClient-1, r.sum.Identified)
+				case <-time.After(60 * time.Second):
+					t.Fatal("the sync did not finish after the connector came back")
+				}
+				require.NotEqual(t, pid, onePid(t, l.BinaryPath), "a new process answered")
+			})
 
 		t.Run("a failing connector marks nothing gone", func(t *testing.T) {
 			row := pathway{ID: uuid.NewString(), LinkID: l.ID, ExternalID: "a9999",

@@ -27,7 +27,9 @@ func (s *Service) Get(ctx context.Context, id string) (Run, error) {
 	if !p.SeesTenant(r.TenantID) {
 		return Run{}, fmt.Errorf("script run %s: %w", id, errs.ErrNotFound)
 	}
-	return r, nil
+	runs := []Run{r}
+	s.describe(ctx, runs)
+	return runs[0], nil
 }
 
 func (s *Service) load(ctx context.Context, id string) (Run, error) {
@@ -66,43 +68,6 @@ func (s *Service) Output(ctx context.Context, runID string, after int64, limit i
 	return out, nil
 }
 
-// Pending returns the runs an agent has not finished: queued ones, and dispatched ones that
-// must be offered again after a reconnect (the agent never runs one twice).
-func (s *Service) Pending(ctx context.Context, agentID string) ([]Run, error) {
-	var out []Run
-	err := s.db.NewSelect().Model(&out).Where("agent_id = ?", agentID).
-		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched})).
-		Order("created_at").Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list pending runs of agent %s: %w", agentID, err)
-	}
-	return out, nil
-}
-
-// QueuedOn returns queued runs of the agents connected to instance.
-func (s *Service) QueuedOn(ctx context.Context, instance string) ([]Run, error) {
-	var out []Run
-	err := s.db.NewSelect().Model(&out).
-		Join("JOIN agents AS a ON a.id = r.agent_id").
-		Where("r.status = ?", StatusQueued).Where("a.connected_instance = ?", instance).
-		Order("r.created_at").Limit(1000).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list queued runs: %w", err)
-	}
-	return out, nil
-}
-
-// MarkDispatched records that a run was handed to its agent.
-func (s *Service) MarkDispatched(ctx context.Context, id string) error {
-	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusDispatched).
-		Set("dispatched_at = ?", s.now()).
-		Where("id = ?", id).Where("status = ?", StatusQueued).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("mark run %s dispatched: %w", id, err)
-	}
-	return nil
-}
-
 // AppendOutput stores lines an agent reported for one of its runs. Lines already stored are
 // skipped, so resending after a reconnect is harmless.
 func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
@@ -113,7 +78,17 @@ func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
 	if err := s.owned(ctx, agentID, runID); err != nil {
 		return err
 	}
-	if r, err := s.load(ctx, runID); err == nil && r.SealedSecrets != "" {
+	r, err := s.load(ctx, runID)
+	if err != nil {
+		return err
+	}
+	return s.storeLines(ctx, r, lines)
+}
+
+// storeLines masks the run's secrets in lines and stores those not stored yet.
+func (s *Service) storeLines(ctx context.Context, r Run, lines []sdk.OutputLine) error {
+	runID := r.ID
+	if r.SealedSecrets != "" {
 		secrets, err := s.secrets(r)
 		if err != nil {
 			return err
@@ -139,10 +114,12 @@ func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
 			return fmt.Errorf("store output of run %s: %w", runID, err)
 		}
 	}
-	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("started_at = ?", first).
-		Where("id = ?", runID).Where("started_at IS NULL").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("mark run %s started: %w", runID, err)
+	if r.StartedAt == nil {
+		_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("started_at = ?", first).
+			Where("id = ?", runID).Where("started_at IS NULL").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("mark run %s started: %w", runID, err)
+		}
 	}
 	s.notify(runID)
 	return nil
@@ -155,6 +132,11 @@ func (s *Service) Complete(ctx context.Context, agentID, runID string,
 	if err := s.owned(ctx, agentID, runID); err != nil {
 		return err
 	}
+	return s.finish(ctx, runID, res)
+}
+
+// finish stores how a run ended, unless it already has.
+func (s *Service) finish(ctx context.Context, runID string, res sdk.ScriptResult) error {
 	var asked int
 	if err := s.db.NewSelect().Model((*Run)(nil)).ColumnExpr("count(*)").
 		Where("id = ?", runID).Where("cancel_requested_at IS NOT NULL").
@@ -254,39 +236,14 @@ func (s *Service) Cancel(ctx context.Context, id string) (Run, error) {
 	if _, err := s.CancelRuns(ctx, []string{id}); err != nil {
 		return Run{}, err
 	}
-	if s.stop != nil {
-		s.stop(r.AgentID)
-	}
+	s.stopping()
 	return s.load(ctx, id)
-}
-
-// TakeCancels returns the runs of agents connected to instance whose cancel was asked, and
-// clears the requests.
-func (s *Service) TakeCancels(ctx context.Context, instance string) ([]Run, error) {
-	var out []Run
-	err := s.db.NewSelect().Model(&out).Join("JOIN agents AS a ON a.id = r.agent_id").
-		Where("a.connected_instance = ?", instance).
-		Where("r.cancel_requested_at IS NOT NULL").Where("r.cancel_sent_at IS NULL").
-		Where("r.status = ?", StatusDispatched).Limit(1000).Scan(ctx)
-	if err != nil || len(out) == 0 {
-		return nil, err
-	}
-	ids := make([]string, len(out))
-	for i, r := range out {
-		ids[i] = r.ID
-	}
-	_, err = s.db.NewUpdate().Model((*Run)(nil)).Set("cancel_sent_at = ?", s.now()).
-		Where("id IN (?)", bun.In(ids)).Exec(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("note cancels sent: %w", err)
-	}
-	return out, nil
 }
 
 // CancelSession stops the unfinished runs a session started.
 func (s *Service) CancelSession(ctx context.Context, sessionID string) error {
 	var runs []Run
-	err := s.db.NewSelect().Model(&runs).Column("id", "agent_id").
+	err := s.db.NewSelect().Model(&runs).Column("id").
 		Where("session_id = ?", sessionID).
 		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched})).Scan(ctx)
 	if err != nil {
@@ -299,8 +256,8 @@ func (s *Service) CancelSession(ctx context.Context, sessionID string) error {
 	if _, err := s.CancelRuns(ctx, ids); err != nil {
 		return err
 	}
-	if s.stop != nil && len(runs) > 0 {
-		s.stop(runs[0].AgentID)
+	if len(runs) > 0 {
+		s.stopping()
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func (s *Service) Ensure(ctx context.Context, sp Spec) (Run, bool, error) {
 	if err != nil {
 		return Run{}, false, err
 	}
-	if t.AgentID == "" {
+	if t.AgentID == "" && t.PathwayID == "" {
 		return Run{}, false, fmt.Errorf("computer %s has no pathway that can run scripts: %w",
 			sp.ComputerID, errs.ErrConflict)
 	}
@@ -62,8 +62,9 @@ func (s *Service) Ensure(ctx context.Context, sp Spec) (Run, bool, error) {
 		files = []sdk.FileRef{}
 	}
 	run := Run{ID: sp.ID, TenantID: t.TenantID, ComputerID: sp.ComputerID, AgentID: t.AgentID,
-		Language: in.Language, Context: in.Context, Body: in.Body, Params: params,
-		Files: files, TimeoutSeconds: in.TimeoutSeconds, Status: StatusQueued,
+		PathwayID: t.PathwayID, Language: in.Language, Context: in.Context, Body: in.Body,
+		Params: params,
+		Files:  files, TimeoutSeconds: in.TimeoutSeconds, Status: StatusQueued,
 		CreatedBy: sp.CreatedBy, CreatedAt: s.now()}
 	if sp.SessionID != "" {
 		run.SessionID = &sp.SessionID
@@ -75,9 +76,7 @@ func (s *Service) Ensure(ctx context.Context, sp Spec) (Run, bool, error) {
 		Exec(ctx); err != nil {
 		return Run{}, false, fmt.Errorf("queue run %s: %w", sp.ID, err)
 	}
-	if s.kick != nil {
-		s.kick(run.AgentID)
-	}
+	s.queued()
 	r, err := s.load(ctx, sp.ID)
 	return r, err == nil, err
 }

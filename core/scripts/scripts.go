@@ -43,15 +43,20 @@ func Finished(status string) bool {
 type Run struct {
 	bun.BaseModel `bun:"table:script_runs,alias:r"`
 
-	ID         string            `bun:"id,pk" json:"id"`
-	TenantID   string            `bun:"tenant_id" json:"tenantId"`
-	ComputerID string            `bun:"computer_id" json:"computerId"`
-	AgentID    string            `bun:"agent_id" json:"agentId"`
-	Language   string            `bun:"language" json:"language"`
-	Context    string            `bun:"context" json:"context"`
-	Body       string            `bun:"body" json:"body"`
-	Params     map[string]string `bun:"params,type:text" json:"params"`
-	Files      []sdk.FileRef     `bun:"files,type:text" json:"files,omitempty"`
+	ID         string `bun:"id,pk" json:"id"`
+	TenantID   string `bun:"tenant_id" json:"tenantId"`
+	ComputerID string `bun:"computer_id" json:"computerId"`
+	// AgentID is the Steward agent the run goes through; PathwayID instead names a link's
+	// record of the computer. Exactly one is set.
+	AgentID   string `bun:"agent_id,nullzero" json:"agentId,omitempty"`
+	PathwayID string `bun:"pathway_id,nullzero" json:"pathwayId,omitempty"`
+	// Via names the pathway for people: "agent", or the link's name.
+	Via      string            `bun:"-" json:"via,omitempty"`
+	Language string            `bun:"language" json:"language"`
+	Context  string            `bun:"context" json:"context"`
+	Body     string            `bun:"body" json:"body"`
+	Params   map[string]string `bun:"params,type:text" json:"params"`
+	Files    []sdk.FileRef     `bun:"files,type:text" json:"files,omitempty"`
 	// SealedSecrets holds the password parameters, sealed; SecretNames names them.
 	SealedSecrets  string     `bun:"secret_params" json:"-"`
 	SecretNames    []string   `bun:"-" json:"secretParams,omitempty"`
@@ -117,8 +122,9 @@ type target struct {
 	TenantID     string
 	ComputerName string
 	TenantName   string
-	// AgentID is the pathway to use; empty when the computer has none.
-	AgentID string
+	// AgentID or PathwayID is the pathway to use; both are empty when the computer has none.
+	AgentID   string
+	PathwayID string
 }
 
 // Service creates runs and records what pathways report of them.
@@ -126,8 +132,8 @@ type Service struct {
 	db   *bun.DB
 	box  sealer
 	now  func() time.Time
-	kick func(agentID string)
-	stop func(agentID string)
+	kick func()
+	stop func()
 
 	changes notify.Notifier
 }
@@ -137,13 +143,25 @@ func NewService(db *bun.DB, box sealer) *Service {
 	return &Service{db: db, box: box, now: func() time.Time { return time.Now().UTC() }}
 }
 
-// OnCancel registers fn to be told when a run of an agent should stop, so this instance's
-// gateway can pass the cancel on at once; other instances find it on their next poll.
-func (s *Service) OnCancel(fn func(agentID string)) { s.stop = fn }
+// OnCancel registers fn to be told when a run should stop, so this instance's dispatcher can
+// pass the cancel on at once; other instances find it on their next poll.
+func (s *Service) OnCancel(fn func()) { s.stop = fn }
 
-// OnQueued registers fn to be told when a run is queued for an agent, so this instance's
-// gateway can deliver it at once; other instances find it on their next poll.
-func (s *Service) OnQueued(fn func(agentID string)) { s.kick = fn }
+// OnQueued registers fn to be told when a run is queued, so this instance's dispatcher can
+// hand it over at once; other instances find it on their next poll.
+func (s *Service) OnQueued(fn func()) { s.kick = fn }
+
+func (s *Service) queued() {
+	if s.kick != nil {
+		s.kick()
+	}
+}
+
+func (s *Service) stopping() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
 
 // Create validates a run, picks the computer's pathway and queues it.
 func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run, error) {
@@ -161,7 +179,7 @@ func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run
 	if !p.SeesTenant(t.TenantID) {
 		return Run{}, fmt.Errorf("computer %s: %w", computerID, errs.ErrNotFound)
 	}
-	if t.AgentID == "" {
+	if t.AgentID == "" && t.PathwayID == "" {
 		return Run{}, fmt.Errorf("computer %s has no pathway that can run scripts: %w",
 			computerID, errs.ErrConflict)
 	}
@@ -175,7 +193,8 @@ func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run
 	params[VarTenantName] = t.TenantName
 	params[VarRunID] = id
 	run := Run{ID: id, TenantID: t.TenantID, ComputerID: computerID, AgentID: t.AgentID,
-		Language: in.Language, Context: in.Context, Body: in.Body, Params: params,
+		PathwayID: t.PathwayID, Language: in.Language, Context: in.Context, Body: in.Body,
+		Params:         params,
 		Files:          []sdk.FileRef{},
 		TimeoutSeconds: in.TimeoutSeconds, Status: StatusQueued, CreatedBy: p.String(),
 		CreatedAt: s.now()}
@@ -191,9 +210,7 @@ func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run
 	if err != nil {
 		return Run{}, err
 	}
-	if s.kick != nil {
-		s.kick(run.AgentID)
-	}
+	s.queued()
 	return run, nil
 }
 
@@ -238,8 +255,7 @@ func validate(in *NewRun) error {
 	return nil
 }
 
-// target loads the computer's names and its best pathway: an online agent, else the one heard
-// from most recently (the run then waits until it connects).
+// target loads the computer's names and its best pathway (see NextPathway).
 func (s *Service) target(ctx context.Context, computerID string) (target, error) {
 	var t target
 	err := s.db.NewRaw(`SELECT c.tenant_id, c.name AS computer_name, t.name AS tenant_name
@@ -251,15 +267,10 @@ func (s *Service) target(ctx context.Context, computerID string) (target, error)
 	if err != nil {
 		return t, fmt.Errorf("load computer %s: %w", computerID, err)
 	}
-	var agentIDs []string
-	err = s.db.NewRaw(`SELECT id FROM agents WHERE computer_id = ? AND revoked_at IS NULL
-		ORDER BY (connected_instance IS NOT NULL) DESC, last_seen_at DESC`, computerID).
-		Scan(ctx, &agentIDs)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return t, fmt.Errorf("find pathway of computer %s: %w", computerID, err)
+	best, err := s.NextPathway(ctx, computerID)
+	if err != nil {
+		return t, err
 	}
-	if len(agentIDs) > 0 {
-		t.AgentID = agentIDs[0]
-	}
+	t.AgentID, t.PathwayID = best.AgentID, best.PathwayID
 	return t, nil
 }

@@ -199,10 +199,9 @@ func (e *Engine) end(ctx context.Context, ses *Session, status, why string) erro
 
 func computerOf(ctx context.Context, db bun.IDB, id string) (computer.Computer, error) {
 	var c computer.Computer
-	err := db.NewSelect().Model(&c).ColumnExpr("c.*").ColumnExpr(`EXISTS (SELECT 1 FROM
-		agents a WHERE a.computer_id = c.id AND a.revoked_at IS NULL
-		AND a.connected_instance IS NOT NULL AND a.last_seen_at > ?) AS online`,
-		time.Now().UTC().Add(-computer.OnlineWindow)).Where("c.id = ?", id).Scan(ctx)
+	expr, args := computer.OnlineExpr(time.Now().UTC())
+	err := db.NewSelect().Model(&c).ColumnExpr("c.*").ColumnExpr(expr, args...).
+		Where("c.id = ?", id).Scan(ctx)
 	if err != nil {
 		return c, fmt.Errorf("load computer %s: %w", id, err)
 	}

@@ -103,7 +103,13 @@ func (r *run) detectVersion(ctx context.Context, a *Action, sw catalog.Software,
 }
 
 // refresh asks the computer for a new inventory and waits for one newer than the request.
+// Through a link, which has no agent to report one, it reads the programs with a script.
 func (r *run) refresh(ctx context.Context, a *Action) error {
+	if link, ok, err := r.throughLink(ctx); err != nil {
+		return err
+	} else if ok {
+		return r.programsByScript(ctx, a, link, "verify")
+	}
 	asked := r.e.now()
 	if err := r.e.inv.RequestInventory(ctx, r.ses.ComputerID); err != nil {
 		return err
@@ -314,7 +320,12 @@ func (r *run) fileRef(in catalog.Installer) sdk.FileRef {
 	if url == "" && r.e.files != nil {
 		url = r.e.files.FileURL(in.SHA256)
 	}
-	return sdk.FileRef{URL: url, SHA256: in.SHA256, Name: in.Name, Size: in.Size,
+	name := in.Name
+	if name == "" {
+		// An installer uploaded without a name still needs one on the computer.
+		name = "installer-" + in.SHA256[:min(12, len(in.SHA256))]
+	}
+	return sdk.FileRef{URL: url, SHA256: in.SHA256, Name: name, Size: in.Size,
 		Param: VarInstallerFile}
 }
 

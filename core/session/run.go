@@ -64,6 +64,14 @@ func (r *run) execute(ctx context.Context) error {
 	if err := r.stage(ctx, StageInventory); err != nil {
 		return err
 	}
+	if link, ok, err := r.throughLink(ctx); err != nil {
+		return err
+	} else if ok {
+		// Without an agent the stored programs may be old: read them now.
+		if err := r.programsByScript(ctx, nil, link, "start"); err != nil {
+			r.log(ctx, nil, "warn", "programs not read: %s; using the stored inventory", err)
+		}
+	}
 	inv, at, err := r.e.sessions.inventory(ctx, r.ses.ComputerID)
 	if err != nil {
 		return err

@@ -1,7 +1,8 @@
 // Command fakeconnector is a connector for the SDK's own tests: it declares every capability
 // and answers from memory. FAKE_CONNECTOR_MODE makes it misbehave on purpose: "chatty" prints
 // to stdout before the handshake, "sloppy" breaks the conformance rules, "mute" never
-// handshakes, "crash" exits at once. The failWith field makes its calls return a chosen error.
+// handshakes, "crash" exits at once. The failWith field makes its calls return a chosen error,
+// or with "hangonce:PATH" makes the first call hang.
 package main
 
 import (
@@ -66,6 +67,18 @@ func (c *core) fail(ctx context.Context) error {
 	c.mu.Lock()
 	mode := c.cfg.String("failWith")
 	c.mu.Unlock()
+	if marker, ok := strings.CutPrefix(mode, "hangonce:"); ok {
+		// The first call in any process hangs after creating the marker, so a test can kill
+		// the process mid-call; calls after a restart find the marker and answer.
+		if _, err := os.Stat(marker); errors.Is(err, os.ErrNotExist) {
+			if err := os.WriteFile(marker, nil, 0o600); err != nil {
+				return err
+			}
+			<-ctx.Done()
+			return ctx.Err()
+		}
+		return nil
+	}
 	switch mode {
 	case "downstream":
 		return sdk.Downstream(errors.New("upstream answered 502"))
@@ -124,6 +137,10 @@ func (f *full) Agents(ctx context.Context) ([]sdk.Agent, error) {
 			Name: fmt.Sprintf("pc-%04d", i), Serial: fmt.Sprintf("SN%04d", i),
 			Manufacturer: "Acme", OS: "Debian GNU/Linux", OSVersion: "12", Online: i%3 == 0,
 			HardwareUUID: fmt.Sprintf("00000000-0000-0000-0000-%012d", i), LastSeen: seen}
+		if i%10 == 6 {
+			// Some systems know no hardware UUID; the hub then asks Identify.
+			out[i].HardwareUUID = ""
+		}
 	}
 	return out, nil
 }
