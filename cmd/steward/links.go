@@ -30,8 +30,21 @@ func linksCommand() *cli.Command {
 				Flags: append(remoteFlags(),
 					&cli.StringFlag{Name: "connector", Required: true, Usage: "connector name"},
 					&cli.StringSliceFlag{Name: "config", Usage: "NAME=VALUE, repeatable"},
-					&cli.BoolFlag{Name: "disabled", Usage: "create it without starting it"}),
+					&cli.BoolFlag{Name: "disabled", Usage: "create it without starting it"},
+					&cli.IntFlag{Name: "priority", Usage: "order among links that reach the " +
+						"same computer; higher goes first (the agent always goes first)"}),
 				Action: createLink,
+			},
+			{
+				Name: "update", Usage: "rename a link, change its priority or its configuration",
+				ArgsUsage: "LINK-ID",
+				Flags: append(remoteFlags(),
+					&cli.StringFlag{Name: "name", Usage: "new name"},
+					&cli.IntFlag{Name: "priority", Usage: "new priority; higher goes first"},
+					&cli.StringSliceFlag{Name: "config", Usage: "NAME=VALUE, repeatable; " +
+						"replaces the whole configuration (a secret given as ******** " +
+						"keeps its stored value)"}),
+				Action: updateLink,
 			},
 			linkAction("enable", "start a link", http.MethodPost, "/enable"),
 			linkAction("disable", "stop a link", http.MethodPost, "/disable"),
@@ -87,23 +100,19 @@ func listLinks(ctx context.Context, cmd *cli.Command) error {
 	rows := make([][]string, 0, len(page.Items))
 	for _, l := range page.Items {
 		rows = append(rows, []string{l.ID, l.Name, l.Connector, l.Status, yesNo(l.Enabled),
-			l.StatusReason})
+			fmt.Sprint(l.Priority), l.StatusReason})
 	}
-	return output(cmd, page, []string{"ID", "NAME", "CONNECTOR", "STATUS", "ENABLED", "WHY"},
-		rows)
+	return output(cmd, page, []string{"ID", "NAME", "CONNECTOR", "STATUS", "ENABLED",
+		"PRIORITY", "WHY"}, rows)
 }
 
 func createLink(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Len() != 1 {
 		return fmt.Errorf("usage: steward links create --connector NAME LINK-NAME")
 	}
-	cfg := map[string]string{}
-	for _, kv := range cmd.StringSlice("config") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return fmt.Errorf("--config %q must be NAME=VALUE", kv)
-		}
-		cfg[k] = v
+	cfg, err := configFlag(cmd)
+	if err != nil {
+		return err
 	}
 	enabled := !cmd.Bool("disabled")
 	c, err := remote(cmd)
@@ -112,10 +121,58 @@ func createLink(ctx context.Context, cmd *cli.Command) error {
 	}
 	var l links.Link
 	if err := c.Do(ctx, http.MethodPost, "/links", links.Input{Connector: cmd.String("connector"),
-		Name: cmd.Args().First(), Config: cfg, Enabled: &enabled}, &l); err != nil {
+		Name: cmd.Args().First(), Config: cfg, Enabled: &enabled,
+		Priority: int(cmd.Int("priority"))}, &l); err != nil {
 		return err
 	}
 	return output(cmd, l, []string{"ID", "NAME", "STATUS"}, [][]string{{l.ID, l.Name, l.Status}})
+}
+
+func updateLink(ctx context.Context, cmd *cli.Command) error {
+	id, err := oneArg(cmd, "links update LINK-ID")
+	if err != nil {
+		return err
+	}
+	var patch links.Patch
+	if cmd.IsSet("name") {
+		name := cmd.String("name")
+		patch.Name = &name
+	}
+	if cmd.IsSet("priority") {
+		prio := int(cmd.Int("priority"))
+		patch.Priority = &prio
+	}
+	if cmd.IsSet("config") {
+		if patch.Config, err = configFlag(cmd); err != nil {
+			return err
+		}
+	}
+	if patch.Name == nil && patch.Priority == nil && patch.Config == nil {
+		return fmt.Errorf("nothing to change: give --name, --priority or --config")
+	}
+	c, err := remote(cmd)
+	if err != nil {
+		return err
+	}
+	var l links.Link
+	if err := c.Do(ctx, http.MethodPatch, "/links/"+id, patch, &l); err != nil {
+		return err
+	}
+	return output(cmd, l, []string{"ID", "NAME", "PRIORITY", "STATUS"},
+		[][]string{{l.ID, l.Name, fmt.Sprint(l.Priority), l.Status}})
+}
+
+// configFlag reads the repeated --config NAME=VALUE flags.
+func configFlag(cmd *cli.Command) (map[string]string, error) {
+	cfg := map[string]string{}
+	for _, kv := range cmd.StringSlice("config") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--config %q must be NAME=VALUE", kv)
+		}
+		cfg[k] = v
+	}
+	return cfg, nil
 }
 
 // linkAction is a command that posts to one link and prints the answer as JSON.
