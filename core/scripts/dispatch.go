@@ -50,6 +50,8 @@ type DispatchConfig struct {
 	// Grace is how long past its timeout a run through a link may go without a result
 	// before it is given up as lost. Default 2 minutes.
 	Grace time.Duration
+	// SweepInterval is how often lost runs through links are looked for. Default 30s.
+	SweepInterval time.Duration
 }
 
 // Dispatcher hands queued runs to their pathways through one interface, sdk.ScriptRunner,
@@ -90,6 +92,9 @@ func NewDispatcher(s *Service, runners Runners, cfg DispatchConfig) *Dispatcher 
 	if cfg.Grace == 0 {
 		cfg.Grace = 2 * time.Minute
 	}
+	if cfg.SweepInterval == 0 {
+		cfg.SweepInterval = 30 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -126,7 +131,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 		d.dispatch(ctx)
 		d.passCancels(ctx)
-		if time.Since(lastSweep) > 30*time.Second {
+		if time.Since(lastSweep) > d.cfg.SweepInterval {
 			lastSweep = time.Now()
 			d.sweep(ctx)
 		}
@@ -325,8 +330,12 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 		return
 	}
 	for _, r := range lost {
-		d.fail(ctx, d.log.With("run_id", r.ID), r, "no result came back through the link; "+
-			"the hub may have stopped while the script ran. It is not run again, since it "+
-			"may have run")
+		why := "no result came back through the link; the hub may have stopped while the " +
+			"script ran. It is not run again, since it may have run"
+		if r.Status == StatusQueued {
+			why = "the link never took the run within its timeout: it was stopped, " +
+				"disabled or deleted, or its connector could not reach the computer"
+		}
+		d.fail(ctx, d.log.With("run_id", r.ID), r, why)
 	}
 }

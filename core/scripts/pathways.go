@@ -213,23 +213,27 @@ func (s *Service) cancelsAmong(ctx context.Context, ids []string) ([]string, err
 	return asked, nil
 }
 
-// lostThroughLinks returns runs through links that were handed over longer ago than their
-// timeout and a grace period, and that no dispatcher here follows: the instance that ran them
-// stopped before their result came back.
+// lostThroughLinks returns runs through links whose result can no longer come: runs handed
+// over longer ago than their timeout and a grace period that no dispatcher here follows (the
+// instance that carried them stopped), and runs still queued that long after they were asked
+// for (their link was stopped, disabled or deleted all along).
 func (s *Service) lostThroughLinks(ctx context.Context, grace time.Duration,
 	following []string) ([]Run, error) {
 	var runs []Run
 	q := s.db.NewSelect().Model(&runs).Where("pathway_id IS NOT NULL").
-		Where("status = ?", StatusDispatched).Where("dispatched_at IS NOT NULL")
+		Where("status IN (?)", bun.In([]string{StatusQueued, StatusDispatched}))
 	if len(following) > 0 {
 		q = q.Where("id NOT IN (?)", bun.In(following))
 	}
-	if err := q.Limit(1000).Scan(ctx); err != nil {
+	if err := q.Order("created_at").Limit(1000).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list runs through links: %w", err)
 	}
 	now := s.now()
 	return slices.DeleteFunc(runs, func(r Run) bool {
-		limit := time.Duration(r.TimeoutSeconds)*time.Second + grace
-		return now.Sub(*r.DispatchedAt) < limit
+		since := r.CreatedAt
+		if r.DispatchedAt != nil {
+			since = *r.DispatchedAt
+		}
+		return now.Sub(since) < time.Duration(r.TimeoutSeconds)*time.Second+grace
 	}), nil
 }
