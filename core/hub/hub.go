@@ -206,7 +206,10 @@ func Open(ctx context.Context, cfg Config) (*Hub, error) {
 	lc := cfg.Links
 	lc.PluginsDir, lc.Logger, lc.Reporter = cfg.PluginsDir, cfg.Logger, h.Identify
 	h.Links = links.NewService(st.DB, box, lc)
-	h.Jobs.Every("link-sync", h.Links.SyncInterval(), h.Links.SyncAll)
+	jobs.Register(h.Jobs, &links.SyncWorker{Links: h.Links})
+	h.Jobs.Every("link-sync", h.Links.SyncInterval(), func(ctx context.Context) error {
+		return h.Links.QueueSyncs(ctx, h.Jobs)
+	})
 	native := h.Gateway.Native()
 	h.Dispatcher = scripts.NewDispatcher(h.Scripts, scripts.RunnersFunc(
 		func(linkID string) sdk.ScriptRunner {

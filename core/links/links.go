@@ -139,7 +139,7 @@ type Config struct {
 	MaxBackoff time.Duration
 	// Reporter receives the agents that Sync reads; without one, Sync refuses.
 	Reporter Reporter
-	// SyncInterval is how often SyncAll should run. Default DefaultSyncInterval.
+	// SyncInterval is how often every link is synced. Default DefaultSyncInterval.
 	SyncInterval time.Duration
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/stewardhq/steward/core/access"
@@ -51,7 +53,7 @@ type syncedPathway struct {
 // goneBatch bounds the ids in one update, below every database's parameter limit.
 const goneBatch = 500
 
-// SyncInterval is how often SyncAll should run.
+// SyncInterval is how often every link is synced.
 func (s *Service) SyncInterval() time.Duration { return s.syncInterval }
 
 // Sync reads the agents of the link's running connector and reports each agent of a mapped
@@ -63,29 +65,70 @@ func (s *Service) Sync(ctx context.Context, id string) (SyncSummary, error) {
 	return s.sync(ctx, id)
 }
 
-// SyncAll syncs every running link whose connector offers agents. One link's failure does
-// not stop the others; the failures are returned together.
-func (s *Service) SyncAll(ctx context.Context) error {
+// SyncArgs is the job that syncs one link; each enabled link gets its own, so a slow or
+// failing link neither delays nor fails the others, and a failed sync is retried.
+type SyncArgs struct {
+	LinkID string `json:"linkId"`
+}
+
+// Kind names the job.
+func (SyncArgs) Kind() string { return "link_sync" }
+
+// InsertOpts allows one waiting or running sync per link, and two retries.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+			rivertype.JobStatePending, rivertype.JobStateScheduled,
+			rivertype.JobStateRunning, rivertype.JobStateRetryable}}}
+}
+
+// SyncWorker runs link sync jobs.
+type SyncWorker struct {
+	river.WorkerDefaults[SyncArgs]
+	Links *Service
+}
+
+// Work syncs one link. A link deleted or disabled since the job was queued is skipped.
+func (w *SyncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	ctx = access.WithPrincipal(ctx, access.System())
+	id := job.Args.LinkID
+	l, err := load(ctx, w.Links.db, id)
+	if errors.Is(err, errs.ErrNotFound) || err == nil && !l.Enabled {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	sum, err := w.Links.sync(ctx, id)
+	if err != nil {
+		w.Links.log.Warn("link sync failed", "link", l.Name, "attempt", job.Attempt,
+			"err", err)
+		return err
+	}
+	w.Links.log.Info("link synced", "link", l.Name, "seen", sum.Seen,
+		"identified", sum.Identified, "skipped", sum.Skipped, "gone", sum.Gone,
+		"errors", sum.Errors)
+	return nil
+}
+
+// inserter queues jobs; jobs.Queue is the real one.
+type inserter interface {
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
+}
+
+// QueueSyncs queues a sync job for every enabled link whose connector offers agents.
+func (s *Service) QueueSyncs(ctx context.Context, q inserter) error {
 	var ids []string
-	if err := s.db.NewSelect().Table("links").Column("id").Where("enabled").
-		Scan(ctx, &ids); err != nil {
+	err := s.db.NewSelect().Table("links").Column("id").Where("enabled").
+		Where("capabilities LIKE ?", `%"`+string(sdk.CapAgents)+`"%`).Scan(ctx, &ids)
+	if err != nil {
 		return fmt.Errorf("list links to sync: %w", err)
 	}
 	var failed []error
 	for _, id := range ids {
-		p := s.host.plugin(id)
-		if p == nil || !p.Has(sdk.CapAgents) {
-			continue
-		}
-		sum, err := s.sync(ctx, id)
-		if err != nil {
+		if err := q.Insert(ctx, SyncArgs{LinkID: id}, nil); err != nil {
 			failed = append(failed, err)
-			continue
 		}
-		s.log.Info("link synced", "link_id", id, "seen", sum.Seen,
-			"identified", sum.Identified, "skipped", sum.Skipped, "gone", sum.Gone,
-			"errors", sum.Errors)
 	}
 	return errors.Join(failed...)
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/stewardhq/steward/core/access"
@@ -39,6 +41,14 @@ func (r *recorder) Report(_ context.Context, rep identify.Report) (string, error
 	}
 	r.reports[rep.Pathway.ExternalID] = rep
 	return "computer-" + rep.Pathway.ExternalID, nil
+}
+
+// jobRecorder keeps the jobs it is asked to queue.
+type jobRecorder struct{ args []river.JobArgs }
+
+func (q *jobRecorder) Insert(_ context.Context, args river.JobArgs, _ *river.InsertOpts) error {
+	q.args = append(q.args, args)
+	return nil
 }
 
 // serviceWithFake runs the link service over st with the fake connector and rec, and
@@ -172,9 +182,18 @@ func TestSyncReports(t *testing.T) {
 			require.Zero(t, n)
 		})
 
-		t.Run("sync all returns a link's failure", func(t *testing.T) {
-			require.ErrorContains(t, svc.SyncAll(context.Background()),
-				"upstream answered 502")
+		t.Run("each link has its own sync job, retried when it fails", func(t *testing.T) {
+			var q jobRecorder
+			require.NoError(t, svc.QueueSyncs(context.Background(), &q))
+			require.Equal(t, []river.JobArgs{links.SyncArgs{LinkID: l.ID}}, q.args)
+			w := &links.SyncWorker{Links: svc}
+			err := w.Work(context.Background(), &river.Job[links.SyncArgs]{
+				JobRow: &rivertype.JobRow{Attempt: 1}, Args: links.SyncArgs{LinkID: l.ID}})
+			require.ErrorContains(t, err, "upstream answered 502")
+
+			require.NoError(t, w.Work(context.Background(), &river.Job[links.SyncArgs]{
+				JobRow: &rivertype.JobRow{Attempt: 1}, Args: links.SyncArgs{LinkID: "gone"}}),
+				"a deleted link's job ends quietly")
 		})
 
 		t.Run("only an admin syncs", func(t *testing.T) {

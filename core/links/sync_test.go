@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/stewardhq/steward/core/client"
+	"github.com/stewardhq/steward/core/hub"
 	"github.com/stewardhq/steward/core/hub/hubtest"
 	"github.com/stewardhq/steward/core/links"
 	"github.com/stewardhq/steward/core/tenant"
@@ -190,5 +191,28 @@ func TestClientMappingAndSync(t *testing.T) {
 			err = c.Do(ctx, http.MethodGet, base+"/clients", nil, nil)
 			require.True(t, client.IsCode(err, "conflict"), "%v", err)
 		})
+	}, opts)
+}
+
+func TestLinksSyncOnTheirOwn(t *testing.T) {
+	opts, _ := withPlugins(t)
+	configure := opts.Configure
+	opts.Configure = func(c *hub.Config) {
+		configure(c)
+		c.Links.SyncInterval = time.Second
+	}
+	hubtest.Each(t, func(t *testing.T, h *hubtest.Hub) {
+		ctx := context.Background()
+		var contoso tenant.Tenant
+		require.NoError(t, h.Client.Do(ctx, http.MethodPost, "/tenants",
+			map[string]any{"name": "Contoso"}, &contoso))
+		l := startFakeLink(t, h.Client)
+		require.NoError(t, h.Client.Do(ctx, http.MethodPut, "/links/"+l.ID+"/clients/c1",
+			map[string]any{"tenantId": contoso.ID}, nil))
+		require.Eventually(t, func() bool {
+			n, err := h.Store.DB.NewSelect().Table("pathways").Where("link_id = ?", l.ID).
+				Count(ctx)
+			return err == nil && n == perClient
+		}, 60*time.Second, 100*time.Millisecond, "the link was never synced by its job")
 	}, opts)
 }
