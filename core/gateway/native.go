@@ -8,6 +8,7 @@ import (
 
 	"github.com/stewardhq/steward/agent/wire"
 	"github.com/stewardhq/steward/core/errs"
+	"github.com/stewardhq/steward/core/paging"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/sdk"
 )
@@ -21,6 +22,7 @@ type Native struct{ g *Gateway }
 
 var (
 	_ sdk.Connector    = Native{}
+	_ sdk.AgentLister  = Native{}
 	_ sdk.ScriptRunner = Native{}
 )
 
@@ -43,6 +45,32 @@ func (n Native) Health(context.Context) (sdk.HealthStatus, error) {
 		n.g.Connected())}, nil
 }
 
+// Agents lists the enrolled agents the caller of ctx may see, revoked ones left out; the
+// client id is the agent's tenant.
+func (n Native) Agents(ctx context.Context) ([]sdk.Agent, error) {
+	var out []sdk.Agent
+	for page := 1; ; page++ {
+		p, err := n.g.agents.List(ctx, "", paging.Request{Page: page, PageSize: paging.MaxSize})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range p.Items {
+			if a.RevokedAt != nil {
+				continue
+			}
+			ag := sdk.Agent{ID: a.ID, ClientID: a.TenantID, Name: a.Hostname,
+				Online: a.Online}
+			if a.LastSeenAt != nil {
+				ag.LastSeen = *a.LastSeenAt
+			}
+			out = append(out, ag)
+		}
+		if len(p.Items) < paging.MaxSize {
+			return out, nil
+		}
+	}
+}
+
 // RunScript hands the run to the agent, if it is connected here, and waits for its result,
 // passing its output on as it arrives. The agent never runs one id twice, so a run offered
 // again after a reconnect only brings back what it printed and how it ended.
@@ -61,7 +89,10 @@ func (n Native) RunScript(ctx context.Context, agentID string, req sdk.ScriptReq
 	n.g.await(req.ID, w)
 	defer n.g.unawait(req.ID, w)
 
-	if err := c.send(ctx, wire.TypeRun, wire.Run{Request: req}); err != nil {
+	// The connection library closes a connection whose write context ends mid-write; the
+	// run's own end must never cut the agent off, so the write has its own deadline only.
+	if err := c.send(context.WithoutCancel(ctx), wire.TypeRun,
+		wire.Run{Request: req}); err != nil {
 		return sdk.ScriptResult{}, fmt.Errorf("send run to agent %s: %v: %w", agentID, err,
 			scripts.ErrDetached)
 	}
