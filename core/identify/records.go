@@ -85,21 +85,24 @@ func saveDistrust(ctx context.Context, tx bun.IDB, vals []DistrustedValue,
 }
 
 // applyFacts copies reported facts onto the computer; an empty fact keeps what was known.
-func applyFacts(c *computer.Computer, inv sdk.Inventory, now time.Time) {
+// With onlyGaps, facts fill only what the computer lacks: a link's record does not rename a
+// computer whose own agent reports, nor does it move its last contact. seen is when the
+// pathway last heard from the computer; zero leaves the last contact as it was.
+func applyFacts(c *computer.Computer, inv sdk.Inventory, now, seen time.Time, onlyGaps bool) {
 	f := inv.Facts
 	set := func(dst *string, v string) {
-		if v = strings.TrimSpace(v); v != "" {
+		if v = strings.TrimSpace(v); v != "" && (!onlyGaps || *dst == "") {
 			*dst = v
 		}
 	}
-	if u, ok := NormalizeUUID(f.SMBIOSUUID); ok {
+	if u, ok := NormalizeUUID(f.SMBIOSUUID); ok && (!onlyGaps || c.SMBIOSUUID == "") {
 		c.SMBIOSUUID = u
 		c.UUIDKey = ""
 		if !IsPlaceholderUUID(u) {
 			c.UUIDKey = UUIDKey(u)
 		}
 	}
-	if strings.TrimSpace(f.Serial) != "" {
+	if strings.TrimSpace(f.Serial) != "" && (!onlyGaps || c.Serial == "") {
 		c.Serial = strings.TrimSpace(f.Serial)
 		c.SerialKey = LookupKeys(f).Serial
 	}
@@ -110,7 +113,7 @@ func applyFacts(c *computer.Computer, inv sdk.Inventory, now time.Time) {
 	set(&c.OSVersion, f.OSVersion)
 	set(&c.OSInstallID, f.OSInstallID)
 	set(&c.ComputerType, inv.ComputerType)
-	if f.OSInstallDate != nil {
+	if f.OSInstallDate != nil && (!onlyGaps || c.OSInstallDate == nil) {
 		c.OSInstallDate = f.OSInstallDate
 	}
 	if c.Name == "" {
@@ -120,7 +123,19 @@ func applyFacts(c *computer.Computer, inv sdk.Inventory, now time.Time) {
 		c.RecentUsers = []string{}
 	}
 	c.UpdatedAt = now
-	c.LastSeenAt = &now
+	if !seen.IsZero() && (c.LastSeenAt == nil || seen.After(*c.LastSeenAt)) {
+		c.LastSeenAt = &seen
+	}
+}
+
+// agentReports reports whether an unrevoked Steward agent of the computer reports its facts.
+func agentReports(ctx context.Context, tx bun.IDB, computerID string) (bool, error) {
+	n, err := tx.NewSelect().Table("agents").Where("computer_id = ?", computerID).
+		Where("revoked_at IS NULL").Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("find agents of computer %s: %w", computerID, err)
+	}
+	return n > 0, nil
 }
 
 // noteUsers adds the signed-in users to the computer's history and recomputes its primary

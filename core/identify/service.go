@@ -139,13 +139,42 @@ func (s *Service) known(ctx context.Context, tx bun.Tx, r Report, now time.Time)
 	}
 	d := Match(Incoming{Facts: r.Inventory.Facts, Pathway: r.Pathway}, []Candidate{cand},
 		DistrustSet{}, now)
-	applyFacts(&c, r.Inventory, now)
+	if err := s.apply(ctx, tx, &c, r, now); err != nil {
+		return "", err
+	}
 	if d.Outcome == OutcomeSamePathway && d.Wiped && c.Status != computer.StatusNeedsDecision {
 		c.Status = computer.StatusNeedsOnboarding
 		c.StatusReason = d.Reason
 		s.log.Info("computer wiped", "computer_id", c.ID, "reason", d.Reason)
 	}
-	return c.ID, s.save(ctx, tx, &c)
+	if err := s.save(ctx, tx, &c); err != nil {
+		return "", err
+	}
+	if r.Pathway.LinkID == NativeLink {
+		return c.ID, nil
+	}
+	// The link's record says afresh whether the computer is online, and that it is there.
+	return c.ID, linkPathway(ctx, tx, r.TenantID, r.Pathway, c.ID)
+}
+
+// apply puts a report's facts on a computer it belongs to. A link's record only fills gaps
+// when Steward's agent reports the computer itself, so names do not flip between pathways.
+func (s *Service) apply(ctx context.Context, tx bun.IDB, c *computer.Computer, r Report,
+	now time.Time) error {
+	if r.Pathway.LinkID == NativeLink {
+		applyFacts(c, r.Inventory, now, now, false)
+		return nil
+	}
+	seen := time.Time{}
+	if r.Pathway.Online {
+		seen = r.Pathway.LastSeen
+	}
+	gaps, err := agentReports(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	applyFacts(c, r.Inventory, now, seen, gaps)
+	return nil
 }
 
 // identify matches a pathway new to the hub against the tenant's computers.
@@ -172,7 +201,9 @@ func (s *Service) identify(ctx context.Context, tx bun.Tx, r Report, keys Keys,
 		if err != nil {
 			return "", err
 		}
-		applyFacts(&c, r.Inventory, now)
+		if err := s.apply(ctx, tx, &c, r, now); err != nil {
+			return "", err
+		}
 		if d.Wiped {
 			c.Status, c.StatusReason = computer.StatusNeedsOnboarding, d.Reason
 		}
@@ -257,7 +288,11 @@ func (s *Service) create(ctx context.Context, tx bun.Tx, r Report, now time.Time
 	}
 	c := computer.Computer{ID: uuid.Must(uuid.NewV7()).String(), TenantID: r.TenantID,
 		Status: status, Tags: tags, RecentUsers: []string{}, CreatedAt: now}
-	applyFacts(&c, r.Inventory, now)
+	seen := now
+	if r.Pathway.LinkID != NativeLink && !r.Pathway.Online {
+		seen = time.Time{}
+	}
+	applyFacts(&c, r.Inventory, now, seen, false)
 	if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
 		return c, fmt.Errorf("create computer: %w", err)
 	}

@@ -102,6 +102,23 @@ var identificationCases = []struct {
 		require.Equal(t, computer.StatusNeedsOnboarding, f.computer(first).Status)
 	}},
 
+	{"a link's record does not rename a computer its agent reports", func(t *testing.T,
+		f *fixture) {
+		agent := f.agent(true)
+		id := f.native(agent, dell)
+		fromLink := dell
+		fromLink.Hostname, fromLink.OSInstallID = "rmm-name", ""
+		require.Equal(t, id, f.report("rmm-1", "device-1", fromLink))
+		require.Equal(t, id, f.report("rmm-1", "device-1", fromLink), "reported again")
+		require.Equal(t, "FIN-PC01", f.computer(id).Name)
+
+		_, err := f.s.DB.ExecContext(f.ctx, `UPDATE agents SET revoked_at = ? WHERE id = ?`,
+			time.Now().UTC(), agent)
+		require.NoError(t, err)
+		require.Equal(t, id, f.report("rmm-1", "device-1", fromLink))
+		require.Equal(t, "rmm-name", f.computer(id).Name, "without an agent the link speaks")
+	}},
+
 	{"empty serial and placeholder uuid is new every time", func(t *testing.T, f *fixture) {
 		bare := sdk.IdentityFacts{SMBIOSUUID: "00000000-0000-0000-0000-000000000000",
 			Serial: "To be filled by O.E.M.", Manufacturer: "System manufacturer",

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -337,12 +338,15 @@ func (s *Service) Disable(ctx context.Context, id string) (Link, error) {
 	})
 }
 
-// change applies fn to a link in a transaction, records it and restarts its connector.
+// change applies fn to a link in a transaction and records it. The connector restarts only
+// when what it runs with changed: a new name or priority is the hub's own business, and
+// restarting would cut off the scripts it is running.
 func (s *Service) change(ctx context.Context, id, action string, fn func(*Link) error) (Link,
 	error) {
 	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
 		return Link{}, err
 	}
+	restart := true
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		before, err := load(ctx, tx, id)
 		if err != nil {
@@ -353,6 +357,8 @@ func (s *Service) change(ctx context.Context, id, action string, fn func(*Link) 
 			return err
 		}
 		after.UpdatedAt = s.now()
+		restart = before.Enabled != after.Enabled || !maps.Equal(before.Config, after.Config) ||
+			!maps.Equal(before.Secrets, after.Secrets) || s.host.plugin(id) == nil
 		if _, err := tx.NewUpdate().Model(&after).WherePK().Exec(ctx); err != nil {
 			return writeErr(err, after.Name)
 		}
@@ -361,6 +367,10 @@ func (s *Service) change(ctx context.Context, id, action string, fn func(*Link) 
 	})
 	if err != nil {
 		return Link{}, err
+	}
+	if !restart {
+		l, err := load(ctx, s.db, id)
+		return l.view(), err
 	}
 	return s.reloaded(ctx, id)
 }

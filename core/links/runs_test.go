@@ -105,9 +105,11 @@ func TestScriptsRunThroughLinksByPriority(t *testing.T) {
 			r = waitRun(t, c, r.ID, func(r scripts.Run) bool { return scripts.Finished(r.Status) })
 			require.Equal(t, "link Fake B", r.Via)
 
+			pids := pidsOf(t, first.BinaryPath)
 			require.NoError(t, c.Do(ctx, http.MethodPatch, "/links/"+first.ID,
-				map[string]any{"priority": 20}, nil))
-			waitStatus(t, c, first.ID, links.StatusRunning)
+				map[string]any{"priority": 20, "name": "Fake A"}, nil))
+			require.Equal(t, pids, pidsOf(t, first.BinaryPath),
+				"a new priority restarts no connector")
 			r = run(map[string]any{"language": "sh", "body": "which"})
 			r = waitRun(t, c, r.ID, func(r scripts.Run) bool { return scripts.Finished(r.Status) })
 			require.Equal(t, "link Fake A", r.Via)

@@ -133,6 +133,16 @@ func TestClientMappingAndSync(t *testing.T) {
 			require.Zero(t, sync().Gone, "a gone pathway is counted once")
 		})
 
+		t.Run("a gone agent reported again comes back", func(t *testing.T) {
+			_, err := h.Store.DB.NewUpdate().Table("pathways").Set("gone = ?", true).
+				Set("online = ?", false).
+				Where("link_id = ? AND external_id = 'a0000'", l.ID).Exec(ctx)
+			require.NoError(t, err)
+			sync()
+			require.Equal(t, 1, count("pathways",
+				"link_id = ? AND external_id = 'a0000' AND NOT gone AND online", l.ID))
+		})
+
 		t.Run("create a tenant for a client", func(t *testing.T) {
 			var m links.ClientMapping
 			require.NoError(t, c.Do(ctx, http.MethodPut, base+"/clients/c2",
