@@ -134,6 +134,14 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		if time.Since(lastSweep) > d.cfg.SweepInterval {
 			lastSweep = time.Now()
 			d.sweep(ctx)
+			if n, err := d.s.repath(ctx, d.cfg.SweepInterval); err != nil {
+				if ctx.Err() == nil {
+					d.log.Warn("queued runs not moved", "err", err)
+				}
+			} else if n > 0 {
+				d.log.Info("queued runs moved to an online pathway", "runs", n)
+				d.Kick()
+			}
 		}
 	}
 }
@@ -251,7 +259,7 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 		d.fail(ctx, log, r, "cancelled while it ran")
 	case errors.Is(err, ErrDetached):
 		log.Info("run offered again", "err", err)
-		if err := d.s.requeue(ctx, r.ID); err != nil {
+		if err := d.s.requeue(ctx, r.ID, "", false); err != nil {
 			log.Warn("run not queued again", "err", err)
 		}
 	case sdk.IsRetryable(err) && !wrote && d.s.now().Before(
@@ -260,7 +268,14 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 		d.mu.Lock()
 		d.notBefore[r.ID] = time.Now().Add(d.cfg.RetryAfter)
 		d.mu.Unlock()
-		if err := d.s.requeue(ctx, r.ID); err != nil {
+		if r.PathwayID != "" {
+			// Another pathway may take the run meanwhile; see Service.repath.
+			if err := d.s.markOffline(ctx, r.PathwayID); err != nil {
+				log.Warn("pathway not marked offline", "err", err)
+			}
+		}
+		if err := d.s.requeue(ctx, r.ID, fmt.Sprintf("waiting: the pathway could not "+
+			"take the run (%v); trying again until its timeout", err), true); err != nil {
 			log.Warn("run not queued again", "err", err)
 		}
 	default:

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/scripts"
 	"github.com/stewardhq/steward/core/secrets"
 	"github.com/stewardhq/steward/core/store"
@@ -135,5 +136,51 @@ func TestDispatcherGivesUpARunItsLinkNeverTook(t *testing.T) {
 		r := ended(t, svc, "stuck")
 		require.Equal(t, scripts.StatusError, r.Status)
 		require.Contains(t, r.Error, "the link never took the run")
+	})
+}
+
+func TestQueuedRunsMoveToAPathwayThatCameOnline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedLinkPathway(t, st)
+		now := time.Now().UTC()
+		_, err := st.DB.ExecContext(ctx, `INSERT INTO agents (id, tenant_id, computer_id,
+			public_key, enrolled_at, last_seen_at) VALUES ('a1', 't1', 'c1', 'k', ?, ?)`,
+			now, now)
+		require.NoError(t, err)
+		setOnline := func(online bool) {
+			_, err := st.DB.ExecContext(ctx, `UPDATE pathways SET online = ? WHERE id = 'p1'`,
+				online)
+			require.NoError(t, err)
+		}
+		setOnline(false)
+
+		svc := dispatching(t, st, sdk.RunScriptFunc(func(ctx context.Context, host string,
+			req sdk.ScriptRequest, out sdk.OutputFunc) (sdk.ScriptResult, error) {
+			return sdk.ScriptResult{ExitCode: 0}, nil
+		}))
+		ensure(t, svc, "waits", time.Minute)
+		r, err := svc.Get(access.WithPrincipal(ctx, access.System()), "waits")
+		require.NoError(t, err)
+		require.Equal(t, "a1", r.AgentID, "with nothing online the agent goes first")
+
+		// A run the agent was handed before it went away may be running there: it stays.
+		_, err = st.DB.ExecContext(ctx, `INSERT INTO script_runs (id, tenant_id, computer_id,
+			agent_id, language, context, body, timeout_seconds, status, created_by,
+			created_at, dispatched_at) VALUES ('held', 't1', 'c1', 'a1', 'sh', 'system', 'x',
+			60, 'queued', 'test', ?, ?)`, now.Add(-time.Minute), now.Add(-time.Minute))
+		require.NoError(t, err)
+
+		setOnline(true)
+		r = ended(t, svc, "waits")
+		require.Equal(t, scripts.StatusCompleted, r.Status)
+		require.Equal(t, "p1", r.PathwayID)
+		require.Empty(t, r.AgentID)
+
+		time.Sleep(200 * time.Millisecond)
+		held, err := svc.Get(access.WithPrincipal(ctx, access.System()), "held")
+		require.NoError(t, err)
+		require.Equal(t, scripts.StatusQueued, held.Status)
+		require.Equal(t, "a1", held.AgentID)
 	})
 }

@@ -168,11 +168,16 @@ func (s *Service) claim(ctx context.Context, id string) (bool, error) {
 	return n == 1, err
 }
 
-// requeue puts a dispatched run back in the queue, to be handed over again.
-func (s *Service) requeue(ctx context.Context, id string) error {
-	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusQueued).
-		Set("dispatched_at = NULL").
-		Where("id = ?", id).Where("status = ?", StatusDispatched).Exec(ctx)
+// requeue puts a dispatched run back in the queue, to be handed over again; note says why it
+// waits, and shows as the run's error until it ends. untouched says the pathway never got
+// the run, so another pathway may take it; otherwise only the same one may.
+func (s *Service) requeue(ctx context.Context, id, note string, untouched bool) error {
+	q := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusQueued).
+		Set("error = ?", note)
+	if untouched {
+		q = q.Set("dispatched_at = NULL")
+	}
+	_, err := q.Where("id = ?", id).Where("status = ?", StatusDispatched).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("queue run %s again: %w", id, err)
 	}
@@ -236,4 +241,66 @@ func (s *Service) lostThroughLinks(ctx context.Context, grace time.Duration,
 		}
 		return now.Sub(since) < time.Duration(r.TimeoutSeconds)*time.Second+grace
 	}), nil
+}
+
+// markOffline records that a link's record could not reach its computer just now, so runs
+// and sessions prefer other pathways until the link's next sync says otherwise.
+func (s *Service) markOffline(ctx context.Context, pathwayID string) error {
+	_, err := s.db.NewUpdate().Table("pathways").Set("online = ?", false).
+		Where("id = ?", pathwayID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark pathway %s offline: %w", pathwayID, err)
+	}
+	return nil
+}
+
+// repath moves runs still queued for a pathway that cannot take them now (offline, disabled,
+// revoked) to the computer's first pathway, when that one is online. Only runs no pathway has
+// had are moved: one an agent may hold would otherwise run twice. A run waits settle before
+// it is looked at, so a pathway reconnecting at once keeps its runs.
+func (s *Service) repath(ctx context.Context, settle time.Duration) (int, error) {
+	var runs []Run
+	err := s.db.NewSelect().Model(&runs).Column("id", "computer_id", "agent_id", "pathway_id").
+		Where("status = ?", StatusQueued).Where("created_at < ?", s.now().Add(-settle)).
+		Where("dispatched_at IS NULL").Where("started_at IS NULL").
+		Order("created_at").Limit(500).Scan(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list queued runs: %w", err)
+	}
+	byComputer := map[string][]Pathway{}
+	moved := 0
+	for _, r := range runs {
+		ps, ok := byComputer[r.ComputerID]
+		if !ok {
+			if ps, err = s.pathwaysOf(ctx, r.ComputerID); err != nil {
+				return moved, err
+			}
+			byComputer[r.ComputerID] = ps
+		}
+		current := slices.IndexFunc(ps, func(p Pathway) bool {
+			return p.AgentID == r.AgentID && p.PathwayID == r.PathwayID
+		})
+		if len(ps) == 0 || !ps[0].Online || current == 0 ||
+			current > 0 && ps[current].Online {
+			continue
+		}
+		next := ps[0]
+		var agentID, pathwayID any
+		if next.AgentID != "" {
+			agentID = next.AgentID
+		} else {
+			pathwayID = next.PathwayID
+		}
+		res, err := s.db.NewUpdate().Model((*Run)(nil)).Set("agent_id = ?", agentID).
+			Set("pathway_id = ?", pathwayID).Set("error = ''").
+			Where("id = ?", r.ID).Where("status = ?", StatusQueued).
+			Where("dispatched_at IS NULL").Exec(ctx)
+		if err != nil {
+			return moved, fmt.Errorf("move run %s to another pathway: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			moved++
+		}
+	}
+	return moved, nil
 }
