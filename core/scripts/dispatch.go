@@ -172,7 +172,7 @@ func (d *Dispatcher) dispatch(ctx context.Context) {
 		if runner == nil {
 			continue
 		}
-		ok, err := d.s.claim(ctx, r.ID)
+		ok, err := d.s.claim(ctx, r.ID, d.s.now().Add(d.lease()))
 		if err != nil {
 			d.log.Warn("run not claimed", "run_id", r.ID, "err", err)
 			continue
@@ -329,7 +329,11 @@ func (d *Dispatcher) passCancels(ctx context.Context) {
 	}
 }
 
-// sweep gives up runs through links whose result can no longer come.
+// lease is how long a claim on a run through a link holds without renewal: three sweeps.
+func (d *Dispatcher) lease() time.Duration { return 3 * d.cfg.SweepInterval }
+
+// sweep renews the runs carried here and gives up runs through links whose result can no
+// longer come.
 func (d *Dispatcher) sweep(ctx context.Context) {
 	d.mu.Lock()
 	following := make([]string, 0, len(d.flights))
@@ -337,6 +341,10 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 		following = append(following, id)
 	}
 	d.mu.Unlock()
+	if err := d.s.vouch(ctx, following, d.s.now().Add(d.lease())); err != nil &&
+		ctx.Err() == nil {
+		d.log.Warn("runs carried here not renewed", "err", err)
+	}
 	lost, err := d.s.lostThroughLinks(ctx, d.cfg.Grace, following)
 	if err != nil {
 		if ctx.Err() == nil {

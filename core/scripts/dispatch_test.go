@@ -184,3 +184,22 @@ func TestQueuedRunsMoveToAPathwayThatCameOnline(t *testing.T) {
 		require.Equal(t, "a1", held.AgentID)
 	})
 }
+
+func TestRunOfAStoppedInstanceIsGivenUpSoon(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		seedLinkPathway(t, st)
+		now := time.Now().UTC()
+		// Handed over an hour-long run, then the instance stopped vouching for it.
+		_, err := st.DB.ExecContext(ctx, `INSERT INTO script_runs (id, tenant_id, computer_id,
+			pathway_id, language, context, body, timeout_seconds, status, created_by,
+			created_at, dispatched_at, carrier_until) VALUES ('orphan', 't1', 'c1', 'p1', 'sh',
+			'system', 'x', 3600, 'dispatched', 'test', ?, ?, ?)`, now, now,
+			now.Add(-time.Second))
+		require.NoError(t, err)
+		svc := dispatching(t, st, nil)
+		r := ended(t, svc, "orphan")
+		require.Equal(t, scripts.StatusError, r.Status)
+		require.Contains(t, r.Error, "no result came back through the link")
+	})
+}

@@ -156,10 +156,11 @@ func (s *Service) reachable(ctx context.Context, instance string) ([]Run, error)
 	return out, nil
 }
 
-// claim marks a queued run dispatched; false means another instance took it first.
-func (s *Service) claim(ctx context.Context, id string) (bool, error) {
+// claim marks a queued run dispatched, vouched for until until; false means another instance
+// took it first.
+func (s *Service) claim(ctx context.Context, id string, until time.Time) (bool, error) {
 	res, err := s.db.NewUpdate().Model((*Run)(nil)).Set("status = ?", StatusDispatched).
-		Set("dispatched_at = ?", s.now()).
+		Set("dispatched_at = ?", s.now()).Set("carrier_until = ?", until).
 		Where("id = ?", id).Where("status = ?", StatusQueued).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("mark run %s dispatched: %w", id, err)
@@ -219,9 +220,9 @@ func (s *Service) cancelsAmong(ctx context.Context, ids []string) ([]string, err
 }
 
 // lostThroughLinks returns runs through links whose result can no longer come: runs handed
-// over longer ago than their timeout and a grace period that no dispatcher here follows (the
-// instance that carried them stopped), and runs still queued that long after they were asked
-// for (their link was stopped, disabled or deleted all along).
+// over whose carrier stopped vouching for them (the instance carrying them stopped), and
+// runs still queued longer than their timeout and grace (their link was stopped, disabled or
+// deleted all along). following are the runs this instance carries.
 func (s *Service) lostThroughLinks(ctx context.Context, grace time.Duration,
 	following []string) ([]Run, error) {
 	var runs []Run
@@ -235,12 +236,28 @@ func (s *Service) lostThroughLinks(ctx context.Context, grace time.Duration,
 	}
 	now := s.now()
 	return slices.DeleteFunc(runs, func(r Run) bool {
+		if r.Status == StatusDispatched && r.CarrierUntil != nil {
+			return now.Before(*r.CarrierUntil)
+		}
 		since := r.CreatedAt
 		if r.DispatchedAt != nil {
 			since = *r.DispatchedAt
 		}
 		return now.Sub(since) < time.Duration(r.TimeoutSeconds)*time.Second+grace
 	}), nil
+}
+
+// vouch extends, until until, the runs this instance carries through links.
+func (s *Service) vouch(ctx context.Context, ids []string, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.db.NewUpdate().Model((*Run)(nil)).Set("carrier_until = ?", until).
+		Where("id IN (?)", bun.In(ids)).Where("pathway_id IS NOT NULL").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("renew runs carried here: %w", err)
+	}
+	return nil
 }
 
 // markOffline records that a link's record could not reach its computer just now, so runs

@@ -71,7 +71,9 @@ type Run struct {
 	CreatedAt      time.Time  `bun:"created_at" json:"createdAt"`
 	DispatchedAt   *time.Time `bun:"dispatched_at" json:"dispatchedAt,omitempty"`
 	StartedAt      *time.Time `bun:"started_at" json:"startedAt,omitempty"`
-	FinishedAt     *time.Time `bun:"finished_at" json:"finishedAt,omitempty"`
+	// CarrierUntil is until when the instance carrying a run through a link vouches for it.
+	CarrierUntil *time.Time `bun:"carrier_until" json:"-"`
+	FinishedAt   *time.Time `bun:"finished_at" json:"finishedAt,omitempty"`
 }
 
 // Request turns the run into what a pathway executes.
@@ -211,7 +213,9 @@ func (s *Service) Create(ctx context.Context, computerID string, in NewRun) (Run
 		return Run{}, err
 	}
 	s.queued()
-	return run, nil
+	runs := []Run{run}
+	s.describe(ctx, runs)
+	return runs[0], nil
 }
 
 func validate(in *NewRun) error {
