@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/stewardhq/steward/core/client"
 	"github.com/stewardhq/steward/core/links"
 	"github.com/stewardhq/steward/core/paging"
 )
@@ -46,11 +47,11 @@ func linksCommand() *cli.Command {
 						"keeps its stored value)"}),
 				Action: updateLink,
 			},
-			linkAction("enable", "start a link", http.MethodPost, "/enable"),
-			linkAction("disable", "stop a link", http.MethodPost, "/disable"),
-			linkAction("delete", "delete a link", http.MethodDelete, ""),
-			linkAction("health", "check a running link", http.MethodPost, "/health"),
-			linkAction("sync", "read a link's computers now", http.MethodPost, "/sync"),
+			linkAction("enable", "start a link", printLink(http.MethodPost, "/enable")),
+			linkAction("disable", "stop a link", printLink(http.MethodPost, "/disable")),
+			linkAction("delete", "delete a link", deleteLink),
+			linkAction("health", "check a running link", linkHealth),
+			linkAction("sync", "read a link's computers now", syncLink),
 			{
 				Name: "clients", Usage: "list a link's clients and the tenants they map to",
 				ArgsUsage: "LINK-ID", Flags: remoteFlags(), Action: listLinkClients,
@@ -175,8 +176,10 @@ func configFlag(cmd *cli.Command) (map[string]string, error) {
 	return cfg, nil
 }
 
-// linkAction is a command that posts to one link and prints the answer as JSON.
-func linkAction(name, usage, method, suffix string) *cli.Command {
+// linkAction is a command on one link; do calls the hub and prints the answer.
+func linkAction(name, usage string,
+	do func(ctx context.Context, cmd *cli.Command, c *client.Client, id string) error,
+) *cli.Command {
 	return &cli.Command{
 		Name: name, Usage: usage, ArgsUsage: "LINK-ID", Flags: remoteFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -188,17 +191,52 @@ func linkAction(name, usage, method, suffix string) *cli.Command {
 			if err != nil {
 				return err
 			}
-			var out any
-			if err := c.Do(ctx, method, "/links/"+id+suffix, nil, &out); err != nil {
-				return err
-			}
-			if out == nil {
-				fmt.Println(name, "done")
-				return nil
-			}
-			return printJSON(out)
+			return do(ctx, cmd, c, id)
 		},
 	}
+}
+
+// printLink posts to a link and prints the link the hub answers with. The whole link, with
+// its connector's field definitions, is only for --json: people want to see its state.
+func printLink(method, suffix string) func(context.Context, *cli.Command, *client.Client,
+	string) error {
+	return func(ctx context.Context, cmd *cli.Command, c *client.Client, id string) error {
+		var l links.Link
+		if err := c.Do(ctx, method, "/links/"+url.PathEscape(id)+suffix, nil, &l); err != nil {
+			return err
+		}
+		return output(cmd, l, []string{"ID", "NAME", "STATUS", "ENABLED", "PRIORITY"},
+			[][]string{{l.ID, l.Name, l.Status, yesNo(l.Enabled), fmt.Sprint(l.Priority)}})
+	}
+}
+
+func deleteLink(ctx context.Context, cmd *cli.Command, c *client.Client, id string) error {
+	if err := c.Do(ctx, http.MethodDelete, "/links/"+url.PathEscape(id), nil, nil); err != nil {
+		return err
+	}
+	fmt.Println("link", id, "deleted")
+	return nil
+}
+
+func linkHealth(ctx context.Context, cmd *cli.Command, c *client.Client, id string) error {
+	var h links.HealthResult
+	path := "/links/" + url.PathEscape(id) + "/health"
+	if err := c.Do(ctx, http.MethodPost, path, nil, &h); err != nil {
+		return err
+	}
+	return output(cmd, h, []string{"HEALTHY", "KIND", "MESSAGE", "ERROR"},
+		[][]string{{yesNo(h.Healthy), string(h.Kind), h.Message, h.Error}})
+}
+
+func syncLink(ctx context.Context, cmd *cli.Command, c *client.Client, id string) error {
+	var sum links.SyncSummary
+	path := "/links/" + url.PathEscape(id) + "/sync"
+	if err := c.Do(ctx, http.MethodPost, path, nil, &sum); err != nil {
+		return err
+	}
+	return output(cmd, sum, []string{"SEEN", "IDENTIFIED", "SKIPPED", "GONE", "ERRORS"},
+		[][]string{{fmt.Sprint(sum.Seen), fmt.Sprint(sum.Identified), fmt.Sprint(sum.Skipped),
+			fmt.Sprint(sum.Gone), fmt.Sprint(sum.Errors)}})
 }
 
 func listLinkClients(ctx context.Context, cmd *cli.Command) error {

@@ -54,15 +54,41 @@ func TestLinksFromTheCommandLine(t *testing.T) {
 	out2, err = run(t, bin, env, "links", "map", link.ID, "c1", "--create-tenant")
 	require.NoError(t, err, out2)
 	require.Contains(t, out2, "Contoso")
-	out2, err = run(t, bin, env, "links", "sync", link.ID)
+	out2, err = run(t, bin, env, "links", "sync", link.ID, "--json")
 	require.NoError(t, err, out2)
 	var sum struct{ Seen, Identified, Skipped int }
 	require.NoError(t, json.Unmarshal([]byte(out2), &sum))
 	require.Positive(t, sum.Identified)
 	require.Equal(t, sum.Seen, sum.Identified+sum.Skipped)
+	out2, err = run(t, bin, env, "links", "sync", link.ID)
+	require.NoError(t, err, out2)
+	require.Regexp(t, `^SEEN\s+IDENTIFIED\s+SKIPPED\s+GONE\s+ERRORS\n\d+\s+\d+`, out2)
+
+	// A run through the link names it; pc-0000 is one of the fake's online agents.
+	out2, err = run(t, bin, env, "computers", "list", "-q", "pc-0000", "--json")
+	require.NoError(t, err, out2)
+	var comps struct{ Items []struct{ ID string } }
+	require.NoError(t, json.Unmarshal([]byte(out2), &comps))
+	require.Len(t, comps.Items, 1, out2)
+	out2, err = run(t, bin, env, "scripts", "run", "--computer", comps.Items[0].ID,
+		"-e", "hello")
+	require.NoError(t, err, out2)
+	m := regexp.MustCompile(`(?m)^(\S+)\s+link lab\s+\S+$`).FindStringSubmatch(out2)
+	require.NotNil(t, m, out2)
+	out2, err = run(t, bin, env, "scripts", "get", m[1])
+	require.NoError(t, err, out2)
+	require.Regexp(t, `(?m)^RUN\s+COMPUTER\s+VIA\s+STATUS`, out2)
+	require.Regexp(t, `(?m)^`+m[1]+`\s+\S+\s+link lab\s`, out2)
 
 	out2, err = run(t, bin, env, "links", "disable", link.ID)
 	require.NoError(t, err, out2)
+	require.Regexp(t, `(?m)^ID\s+NAME\s+STATUS\s+ENABLED\s+PRIORITY\n`+link.ID+
+		`\s+lab\s+\S+\s+no\s+0\n$`, out2)
+	require.NotContains(t, out2, "fields")
+
+	out2, err = run(t, bin, env, "links", "delete", link.ID)
+	require.NoError(t, err, out2)
+	require.Equal(t, "link "+link.ID+" deleted\n", out2)
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }

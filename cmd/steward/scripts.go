@@ -92,7 +92,15 @@ func runScript(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	if !cmd.Bool("follow") {
-		return output(cmd, run, []string{"RUN", "STATUS"}, [][]string{{run.ID, run.Status}})
+		if run.Via == "" {
+			// The hub names the pathway when a run is read, not when it is created.
+			if err := c.Do(ctx, http.MethodGet, "/script-runs/"+url.PathEscape(run.ID), nil,
+				&run); err != nil {
+				return err
+			}
+		}
+		return output(cmd, run, []string{"RUN", "VIA", "STATUS"},
+			[][]string{{run.ID, run.Via, run.Status}})
 	}
 	fmt.Fprintf(os.Stderr, "run %s queued\n", run.ID)
 	return follow(ctx, c, run.ID)
@@ -161,8 +169,8 @@ func getScriptRun(ctx context.Context, cmd *cli.Command) error {
 	if r.ExitCode != nil {
 		code = fmt.Sprint(*r.ExitCode)
 	}
-	return output(cmd, r, []string{"RUN", "COMPUTER", "STATUS", "EXIT", "ERROR"},
-		[][]string{{r.ID, r.ComputerID, r.Status, code, r.Error}})
+	return output(cmd, r, []string{"RUN", "COMPUTER", "VIA", "STATUS", "EXIT", "ERROR"},
+		[][]string{{r.ID, r.ComputerID, r.Via, r.Status, code, r.Error}})
 }
 
 func scriptOutput(ctx context.Context, cmd *cli.Command) error {
