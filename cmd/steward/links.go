@@ -49,6 +49,8 @@ func linksCommand() *cli.Command {
 			},
 			linkAction("enable", "start a link", printLink(http.MethodPost, "/enable")),
 			linkAction("disable", "stop a link", printLink(http.MethodPost, "/disable")),
+			linkAction("pin", "accept a link's connector executable as it is now (after "+
+				"an upgrade) and enable the link", printLink(http.MethodPost, "/pin")),
 			linkAction("delete", "delete a link", deleteLink),
 			linkAction("health", "check a running link", linkHealth),
 			linkAction("sync", "read a link's computers now", syncLink),

@@ -33,6 +33,10 @@ func (s *Server) linkRoutes() {
 	r.handle(http.MethodPost, "/links/:id/disable", op{
 		summary: "Disable a link and stop its connector", tag: "links", resp: links.Link{}},
 		s.linkAction((*links.Service).Disable))
+	r.handle(http.MethodPost, "/links/:id/pin", op{
+		summary: "Accept the connector executable as it is now: pin its SHA-256 and enable " +
+			"the link", tag: "links", resp: links.Link{}},
+		s.linkAction((*links.Service).Pin))
 	r.handle(http.MethodPost, "/links/:id/health", op{
 		summary: "Ask a link's running connector for its health", tag: "links",
 		resp: links.HealthResult{}}, s.linkHealth)

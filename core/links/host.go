@@ -267,8 +267,8 @@ func (h *host) refuse(ctx context.Context, l Link, log *slog.Logger) {
 	}
 	reason := fmt.Sprintf("the connector executable %s has SHA-256 %s, but the link "+
 		"pinned %s; the link was disabled so the changed file does not run with its "+
-		"credentials. Check the file, then create the link again", l.BinaryPath, actual,
-		l.BinarySHA256)
+		"credentials. Check the file, then accept it with `steward links pin %s`",
+		l.BinaryPath, actual, l.BinarySHA256, l.ID)
 	log.Error("connector executable changed; link disabled", "path", l.BinaryPath,
 		"pinned_sha256", l.BinarySHA256, "actual_sha256", actual)
 

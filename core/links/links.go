@@ -320,6 +320,33 @@ func (s *Service) Update(ctx context.Context, id string, in Patch) (Link, error)
 	})
 }
 
+// Pin accepts the link's executable as it is now, after an upgrade: it pins the file's
+// SHA-256, takes the settings and capabilities it describes, and enables the link. The file
+// must still be the link's connector.
+func (s *Service) Pin(ctx context.Context, id string) (Link, error) {
+	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
+		return Link{}, err
+	}
+	l, err := load(ctx, s.db, id)
+	if err != nil {
+		return Link{}, err
+	}
+	conn, err := s.disc.describe(ctx, l.BinaryPath)
+	if err != nil {
+		return Link{}, fmt.Errorf("the executable %s does not start as a connector: %v: %w",
+			l.BinaryPath, err, errs.ErrInvalid)
+	}
+	if conn.Name != l.Connector {
+		return Link{}, fmt.Errorf("the executable %s is now connector %q, not %q: %w",
+			l.BinaryPath, conn.Name, l.Connector, errs.ErrInvalid)
+	}
+	return s.change(ctx, id, "pin", func(l *Link) error {
+		l.BinarySHA256, l.Fields, l.Capabilities = conn.SHA256, conn.Fields, conn.Capabilities
+		l.Enabled, l.Status, l.StatusReason = true, StatusStarting, ""
+		return nil
+	})
+}
+
 // Enable starts the link's connector. A link disabled for a changed executable stays
 // refused until its executable matches the pinned hash again.
 func (s *Service) Enable(ctx context.Context, id string) (Link, error) {

@@ -265,8 +265,28 @@ func TestLinkLifecycle(t *testing.T) {
 			require.NoError(t, c.Do(ctx, http.MethodPost, "/links/"+l.ID+"/enable", nil, nil))
 			got = waitStatus(t, c, l.ID, links.StatusBinaryChanged)
 			require.False(t, got.Enabled)
+			require.Contains(t, got.StatusReason, "steward links pin "+l.ID)
+
+			// An administrator who checked the file accepts it: the link runs it again.
+			var pinned links.Link
+			require.NoError(t, c.Do(ctx, http.MethodPost, "/links/"+l.ID+"/pin", nil,
+				&pinned))
+			require.Equal(t, now.SHA256, pinned.BinarySHA256)
+			require.True(t, pinned.Enabled)
+			waitStatus(t, c, l.ID, links.StatusRunning)
+			require.Len(t, pidsOf(t, bin), 1)
+
+			require.NoError(t, c.Do(ctx, http.MethodPost, "/links/"+l.ID+"/disable", nil, nil))
+			require.NoError(t, os.WriteFile(tmp, []byte("#!/bin/sh\nexit 1\n"), 0o755))
+			require.NoError(t, os.Rename(tmp, bin))
+			err = c.Do(ctx, http.MethodPost, "/links/"+l.ID+"/pin", nil, nil)
+			require.True(t, client.IsCode(err, "invalid"), "%v", err)
+			require.ErrorContains(t, err, "does not start as a connector")
+
 			require.NoError(t, os.WriteFile(tmp, b, 0o755))
 			require.NoError(t, os.Rename(tmp, bin))
+			require.NoError(t, c.Do(ctx, http.MethodPost, "/links/"+l.ID+"/pin", nil, nil))
+			waitStatus(t, c, l.ID, links.StatusRunning)
 		})
 
 		t.Run("delete", func(t *testing.T) {

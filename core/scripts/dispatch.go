@@ -256,7 +256,7 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 	case ctx.Err() != nil:
 		// The hub is stopping; see Run.
 	case cancelled:
-		d.fail(ctx, log, r, "cancelled while it ran")
+		d.fail(ctx, log, r, "cancelled")
 	case errors.Is(err, ErrDetached):
 		log.Info("run offered again", "err", err)
 		if err := d.s.requeue(ctx, r.ID, "", false); err != nil {
@@ -278,8 +278,13 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 			"take the run (%v); trying again until its timeout", err), true); err != nil {
 			log.Warn("run not queued again", "err", err)
 		}
+	case !wrote && !sdk.IsPluginFault(err):
+		d.fail(ctx, log, r, fmt.Sprintf("the pathway could not run it: %v", err))
 	default:
-		d.fail(ctx, log, r, fmt.Sprintf("the pathway failed: %v", err))
+		// Cut off mid-run: the script may have finished, or may still be running, on the
+		// computer; running it again could do its work twice.
+		d.fail(ctx, log, r, fmt.Sprintf("the link lost the run before it ended, so it may "+
+			"have run in part or in full on the computer; it is not run again (%v)", err))
 	}
 }
 

@@ -61,6 +61,9 @@ func (r *run) secretStep(ctx context.Context, a *Action, step, scriptID string,
 	if err != nil {
 		return scripts.Run{}, nil, err
 	}
+	if done.Status == scripts.StatusCancelled {
+		return done, out, fmt.Errorf("%s script was cancelled", step)
+	}
 	if done.Error != "" {
 		return done, out, fmt.Errorf("%s script could not run: %s", step, done.Error)
 	}
