@@ -411,7 +411,9 @@ func (s *Service) reloaded(ctx context.Context, id string) (Link, error) {
 	return l.view(), err
 }
 
-// Delete stops the link's connector and removes the link with its client mapping.
+// Delete stops the link's connector and removes the link with its client mapping. Its
+// records of computers stay, marked gone, so the history of runs through them stays too;
+// runs still waiting for the link end at once.
 func (s *Service) Delete(ctx context.Context, id string) error {
 	if _, err := access.Require(ctx, access.MSPAdmin); err != nil {
 		return err
@@ -423,6 +425,17 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 		}
 		if _, err := tx.NewDelete().Model(&before).WherePK().Exec(ctx); err != nil {
 			return fmt.Errorf("delete link %s: %w", id, err)
+		}
+		if _, err := tx.NewUpdate().Table("pathways").Set("gone = ?", true).
+			Set("online = ?", false).Where("link_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("mark pathways of link %s gone: %w", id, err)
+		}
+		_, err = tx.NewUpdate().Table("script_runs").Set("status = 'error'").
+			Set("error = ?", "the link "+before.Name+" was deleted before it took the run").
+			Set("finished_at = ?", s.now()).Where("status = 'queued'").
+			Where("pathway_id IN (SELECT id FROM pathways WHERE link_id = ?)", id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("end runs waiting for link %s: %w", id, err)
 		}
 		return audit.Record(ctx, tx, audit.Change{Action: "delete", ObjectType: "link",
 			ObjectID: id, Before: before.view()})

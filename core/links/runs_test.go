@@ -120,5 +120,25 @@ func TestScriptsRunThroughLinksByPriority(t *testing.T) {
 			r = waitRun(t, c, r.ID, func(r scripts.Run) bool { return scripts.Finished(r.Status) })
 			require.Equal(t, "link "+second.Name, r.Via, "a disabled link is passed over")
 		})
+
+		t.Run("deleting a link ends the runs waiting for it", func(t *testing.T) {
+			_, err := h.Store.DB.ExecContext(ctx, `INSERT INTO script_runs (id, tenant_id,
+				computer_id, pathway_id, language, context, body, timeout_seconds, status,
+				created_by, created_at) SELECT 'waiting', tenant_id, computer_id, id, 'sh',
+				'system', 'x', 60, 'queued', 'test', ? FROM pathways
+				WHERE link_id = ? AND external_id = 'a0000'`, time.Now().UTC(), first.ID)
+			require.NoError(t, err)
+			require.NoError(t, c.Do(ctx, http.MethodDelete, "/links/"+first.ID, nil, nil))
+
+			r := waitRun(t, c, "waiting", func(r scripts.Run) bool {
+				return scripts.Finished(r.Status)
+			})
+			require.Equal(t, scripts.StatusError, r.Status)
+			require.Contains(t, r.Error, "was deleted")
+			n, err := h.Store.DB.NewSelect().Table("pathways").
+				Where("link_id = ? AND (online OR NOT gone)", first.ID).Count(ctx)
+			require.NoError(t, err)
+			require.Zero(t, n, "the deleted link's records are gone, kept for history")
+		})
 	}, opts)
 }
