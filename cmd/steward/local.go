@@ -81,8 +81,14 @@ func (f firstLook) startAgent(ctx context.Context, h *hub.Hub, url string) error
 		err := cmd.Wait()
 		close(exited)
 		if ctx.Err() == nil {
-			fmt.Fprintf(os.Stderr, "the local agent stopped (%v); its log is above. If it "+
-				"was revoked, remove %s and restart to enroll it again\n", err, stateDir)
+			how := "it exited"
+			if err != nil {
+				how = err.Error()
+			}
+			fmt.Fprintf(os.Stderr, "the local agent stopped (%s); the hub goes on. Its log "+
+				"is above. If it was revoked, remove %s and restart to enroll it again; "+
+				"otherwise start it again with: steward-agent run --state-dir %s\n", how,
+				stateDir, stateDir)
 		}
 	}()
 	go func() {

@@ -140,6 +140,14 @@ func Check(ctx context.Context, binary string, opts Options) *Report {
 	r.Results = append(r.Results, checkDescription(d)...)
 	r.Results = append(r.Results, checkMissingRequired(ctx, p, d, opts.Config, timeout))
 
+	if missing := missingRequired(d, opts.Config); len(missing) > 0 {
+		// Without a working configuration the calls below can only fail, which says nothing
+		// about the connector.
+		r.add("checks of a configured connector", Skipped, "no value for "+
+			strings.Join(missing, ", ")+"; give a working configuration to run them")
+		r.Results = append(r.Results, checkCancellation(ctx, p, listsOf(p, d), timeout))
+		return r.kill(p)
+	}
 	call, cancel := context.WithTimeout(ctx, timeout)
 	err = p.Configure(call, opts.Config)
 	cancel()
@@ -166,7 +174,11 @@ func Check(ctx context.Context, binary string, opts Options) *Report {
 	}
 
 	r.Results = append(r.Results, checkCancellation(ctx, p, listsOf(p, d), timeout))
+	return r.kill(p)
+}
 
+// kill ends the connector and checks that it is gone.
+func (r *Report) kill(p *sdk.Plugin) *Report {
 	p.Kill()
 	if p.Exited() {
 		r.add("kill", Passed, "")
@@ -174,4 +186,15 @@ func Check(ctx context.Context, binary string, opts Options) *Report {
 		r.add("kill", Failed, "the process is still running after Kill")
 	}
 	return r
+}
+
+// missingRequired lists the required fields without a value in cfg.
+func missingRequired(d sdk.Description, cfg sdk.Config) []string {
+	var out []string
+	for _, f := range d.Fields {
+		if f.Required && cfg[f.Name] == "" {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }

@@ -227,9 +227,10 @@ func (r *recorder) Logf(format string, args ...any) {
 
 func TestRunFailsTheTestForEachFailedCheck(t *testing.T) {
 	var rec recorder
-	Run(&rec, fakeBin, sdk.Config{"endpoint": "https://api.test"})
-	require.Len(t, rec.errors, 2, strings.Join(rec.errors, "\n"))
-	require.Contains(t, rec.errors[0], `"configure with the given values" failed`)
+	Run(&rec, fakeBin, sdk.Config{"endpoint": "https://api.test", "apiKey": "k",
+		"failWith": "downstream"})
+	require.Len(t, rec.errors, 7, "health and six lists: "+strings.Join(rec.errors, "\n"))
+	require.Contains(t, rec.errors[0], `"health answers within`)
 	require.Contains(t, rec.logs[0], "connector "+fakeBin)
 
 	Run(t, fakeBin, goodConfig)
