@@ -109,12 +109,21 @@ func TestASloppyConnectorFailsTheRightChecks(t *testing.T) {
 }
 
 func TestABadConfigurationFailsConfigureAndHealth(t *testing.T) {
-	r := check(t, "", sdk.Config{"endpoint": "https://api.test"})
+	r := check(t, "", sdk.Config{"endpoint": "not a url", "apiKey": "k"})
 	got := statuses(r)
 	require.Equal(t, Failed, got["configure with the given values"])
-	require.Contains(t, detail(r, "configure with the given values"),
-		"apiKey: required but missing")
+	require.Contains(t, detail(r, "configure with the given values"), "endpoint")
 	require.Equal(t, Failed, got["health answers within 10s"])
+}
+
+func TestAMissingConfigurationSkipsWhatNeedsIt(t *testing.T) {
+	r := check(t, "", sdk.Config{"endpoint": "https://api.test"})
+	require.False(t, r.Failed(), r.String())
+	got := statuses(r)
+	require.Equal(t, Skipped, got["checks of a configured connector"])
+	require.Contains(t, detail(r, "checks of a configured connector"), "apiKey")
+	require.Equal(t, Passed, got["configure rejects missing required fields"])
+	require.NotContains(t, got, "list agents")
 }
 
 func TestAHangingHealthFailsWithinTheDeadline(t *testing.T) {
