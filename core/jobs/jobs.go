@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/stewardhq/steward/core/store"
 )
@@ -66,16 +65,19 @@ func Register[T river.JobArgs](q *Queue, w river.Worker[T]) {
 
 // Every runs fn every interval on one instance of the cluster, and once soon after start.
 // A failing run is logged and retried by the next interval. Call it before Start.
+//
+// A task runs at most once per interval. Uniqueness is by period rather than by state on
+// purpose: a run left "running" by an instance that was killed would otherwise keep every
+// later run out until the queue rescues it, an hour later.
 func (q *Queue) Every(name string, interval time.Duration, fn func(context.Context) error) {
 	q.tasks[name] = fn
 	q.periodic = append(q.periodic, river.NewPeriodicJob(
 		river.PeriodicInterval(interval),
 		func() (river.JobArgs, *river.InsertOpts) {
-			// One pending run per task at most: a slow run is not stacked up behind.
+			// The queue's unique periods are whole seconds.
 			return taskArgs{Name: name}, &river.InsertOpts{MaxAttempts: 1,
-				UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-					rivertype.JobStateAvailable, rivertype.JobStatePending,
-					rivertype.JobStateScheduled, rivertype.JobStateRunning}}}
+				UniqueOpts: river.UniqueOpts{ByArgs: true,
+					ByPeriod: max(interval, time.Second)}}
 		},
 		&river.PeriodicJobOpts{ID: name, RunOnStart: true},
 	))
