@@ -285,8 +285,12 @@ func runSession(ctx context.Context, cmd *cli.Command) error {
 		return nil
 	})
 	if err != nil || final.ID == "" {
-		return fmt.Errorf("the live log ended before the session did (is the hub "+
-			"restarting?); follow it again with: steward sessions get %s", s.ID)
+		why := "the hub closed it"
+		if err != nil {
+			why = err.Error()
+		}
+		return fmt.Errorf("the live log ended before the session did (%s); the session "+
+			"goes on: see it with steward sessions get %s", why, s.ID)
 	}
 	printActions(final)
 	if final.Status != session.StatusPassed {

@@ -135,6 +135,7 @@ func TestScriptsRunThroughLinksByPriority(t *testing.T) {
 			})
 			require.Equal(t, scripts.StatusError, r.Status)
 			require.Contains(t, r.Error, "was deleted")
+			require.Equal(t, "a deleted link", r.Via)
 			n, err := h.Store.DB.NewSelect().Table("pathways").
 				Where("link_id = ? AND (online OR NOT gone)", first.ID).Count(ctx)
 			require.NoError(t, err)

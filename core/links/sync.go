@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/uptrace/bun"
 
 	"github.com/stewardhq/steward/core/access"
@@ -74,12 +73,12 @@ type SyncArgs struct {
 // Kind names the job.
 func (SyncArgs) Kind() string { return "link_sync" }
 
-// InsertOpts allows one waiting or running sync per link, and two retries.
+// InsertOpts allows one sync per link a minute, and two retries. Uniqueness is by period, not
+// by state: a sync left "running" by a killed instance must not keep the link's later syncs
+// out.
 func (SyncArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true,
-		ByState: []rivertype.JobState{rivertype.JobStateAvailable,
-			rivertype.JobStatePending, rivertype.JobStateScheduled,
-			rivertype.JobStateRunning, rivertype.JobStateRetryable}}}
+		ByPeriod: time.Minute}}
 }
 
 // SyncWorker runs link sync jobs.

@@ -253,13 +253,21 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 		if err := d.s.finish(ctx, r.ID, res); err != nil && ctx.Err() == nil {
 			log.Warn("run result not stored", "err", err)
 		}
+		if r.PathwayID != "" {
+			// It reached the computer, whatever the last sync said.
+			if err := d.s.markOnline(ctx, r.PathwayID); err != nil {
+				log.Warn("pathway not marked online", "err", err)
+			}
+		}
 	case ctx.Err() != nil:
 		// The hub is stopping; see Run.
 	case cancelled:
 		d.fail(ctx, log, r, "cancelled")
 	case errors.Is(err, ErrDetached):
 		log.Info("run offered again", "err", err)
-		if err := d.s.requeue(ctx, r.ID, "", false); err != nil {
+		if err := d.s.requeue(ctx, r.ID, "waiting: the agent went away while it had the "+
+			"run; it reports the run when it is back and never runs it twice",
+			false); err != nil {
 			log.Warn("run not queued again", "err", err)
 		}
 	case sdk.IsRetryable(err) && !wrote && d.s.now().Before(
@@ -278,6 +286,9 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 			"take the run (%v); trying again until its timeout", err), true); err != nil {
 			log.Warn("run not queued again", "err", err)
 		}
+	case sdk.IsRetryable(err) && !wrote:
+		d.fail(ctx, log, r, fmt.Sprintf("the pathway could not take the run within its "+
+			"timeout of %ds: %v", r.TimeoutSeconds, err))
 	case !wrote && !sdk.IsPluginFault(err):
 		d.fail(ctx, log, r, fmt.Sprintf("the pathway could not run it: %v", err))
 	default:

@@ -117,6 +117,10 @@ func TestDispatcherCarriesRunsThroughALink(t *testing.T) {
 			r := ended(t, svc, "flaky")
 			require.Equal(t, scripts.StatusCompleted, r.Status)
 			require.Equal(t, int32(2), calls.Load())
+			var online bool
+			require.NoError(t, st.DB.NewRaw(`SELECT online FROM pathways WHERE id = 'p1'`).
+				Scan(context.Background(), &online))
+			require.True(t, online, "a run that got through shows the pathway online again")
 		})
 
 		t.Run("a pathway failure ends the run with the reason", func(t *testing.T) {

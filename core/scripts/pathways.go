@@ -2,6 +2,8 @@ package scripts
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -132,8 +134,11 @@ func (s *Service) describe(ctx context.Context, runs []Run) {
 		var name string
 		err := s.db.NewRaw(`SELECT l.name FROM pathways p JOIN links l ON l.id = p.link_id
 			WHERE p.id = ?`, runs[i].PathwayID).Scan(ctx, &name)
-		if err == nil {
+		switch {
+		case err == nil:
 			runs[i].Via = "link " + name
+		case errors.Is(err, sql.ErrNoRows):
+			runs[i].Via = "a deleted link"
 		}
 	}
 }
@@ -267,6 +272,16 @@ func (s *Service) markOffline(ctx context.Context, pathwayID string) error {
 		Where("id = ?", pathwayID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark pathway %s offline: %w", pathwayID, err)
+	}
+	return nil
+}
+
+// markOnline records that a link's record just reached its computer.
+func (s *Service) markOnline(ctx context.Context, pathwayID string) error {
+	_, err := s.db.NewUpdate().Table("pathways").Set("online = ?", true).
+		Set("last_seen_at = ?", s.now()).Where("id = ?", pathwayID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("mark pathway %s online: %w", pathwayID, err)
 	}
 	return nil
 }

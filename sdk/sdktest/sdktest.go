@@ -144,7 +144,8 @@ func Check(ctx context.Context, binary string, opts Options) *Report {
 		// Without a working configuration the calls below can only fail, which says nothing
 		// about the connector.
 		r.add("checks of a configured connector", Skipped, "no value for "+
-			strings.Join(missing, ", ")+"; give a working configuration to run them")
+			strings.Join(missing, ", ")+"; give a working configuration (steward plugin check "+
+			"--config NAME=VALUE …) to run them")
 		r.Results = append(r.Results, checkCancellation(ctx, p, listsOf(p, d), timeout))
 		return r.kill(p)
 	}
