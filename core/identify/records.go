@@ -8,8 +8,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/sdk"
 )
 
@@ -39,11 +41,27 @@ func linkPathway(ctx context.Context, tx bun.IDB, tenantID string, p Pathway,
 		}
 		return nil
 	}
+	// A link deleted while its sync went on must not get its records back. On PostgreSQL
+	// the link's row is held until this transaction ends, so a delete waits for it and then
+	// marks the records gone; SQLite runs one writing transaction at a time anyway.
+	q := tx.NewSelect().Table("links").Column("id").Where("id = ?", p.LinkID)
+	if tx.Dialect().Name() == dialect.PG {
+		q = q.For("SHARE")
+	}
+	var ids []string
+	err := q.Scan(ctx, &ids)
+	n := len(ids)
+	if err != nil {
+		return fmt.Errorf("find link %s: %w", p.LinkID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("link %s was deleted: %w", p.LinkID, errs.ErrNotFound)
+	}
 	last := p.LastSeen
 	row := pathwayRow{ID: uuid.Must(uuid.NewV7()).String(), LinkID: p.LinkID,
 		ExternalID: p.ExternalID, TenantID: tenantID, ComputerID: &computerID,
 		Online: p.Online, FirstSeenAt: p.FirstSeen, LastSeenAt: &last}
-	_, err := tx.NewInsert().Model(&row).On("CONFLICT (link_id, external_id) DO UPDATE").
+	_, err = tx.NewInsert().Model(&row).On("CONFLICT (link_id, external_id) DO UPDATE").
 		Set("computer_id = EXCLUDED.computer_id").Set("online = EXCLUDED.online").
 		Set("gone = false").Set("last_seen_at = EXCLUDED.last_seen_at").Exec(ctx)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stewardhq/steward/core/access"
 	"github.com/stewardhq/steward/core/computer"
+	"github.com/stewardhq/steward/core/errs"
 	"github.com/stewardhq/steward/core/identify"
 	"github.com/stewardhq/steward/core/store"
 	"github.com/stewardhq/steward/core/store/storetest"
@@ -29,6 +30,13 @@ type fixture struct {
 func newFixture(t *testing.T, s *store.Store) *fixture {
 	ctx := access.WithPrincipal(context.Background(), access.System())
 	msp, err := tenant.NewService(s.DB).EnsureMSP(ctx, "MSP")
+	require.NoError(t, err)
+	// The link whose records the tests report; records of links that do not exist are
+	// refused.
+	now := time.Now().UTC()
+	_, err = s.DB.ExecContext(ctx, `INSERT INTO links (id, connector, name, binary_path,
+		binary_sha256, created_at, updated_at) VALUES ('rmm-1', 'rmm', 'RMM', '/x', 'x', ?, ?)`,
+		now, now)
 	require.NoError(t, err)
 	return &fixture{t: t, s: s, svc: identify.NewService(s, nil), tenant: msp.ID, ctx: ctx}
 }
@@ -117,6 +125,14 @@ var identificationCases = []struct {
 		require.NoError(t, err)
 		require.Equal(t, id, f.report("rmm-1", "device-1", fromLink))
 		require.Equal(t, "rmm-name", f.computer(id).Name, "without an agent the link speaks")
+	}},
+
+	{"a deleted link's record is refused", func(t *testing.T, f *fixture) {
+		_, err := f.svc.Report(f.ctx, identify.Report{TenantID: f.tenant,
+			Pathway:   identify.Pathway{LinkID: "deleted", ExternalID: "device-1"},
+			Inventory: sdk.Inventory{Facts: dell}})
+		require.ErrorIs(t, err, errs.ErrNotFound)
+		require.Zero(t, f.count(), "nothing is created for it")
 	}},
 
 	{"empty serial and placeholder uuid is new every time", func(t *testing.T, f *fixture) {

@@ -279,7 +279,8 @@ func (s *Service) markOffline(ctx context.Context, pathwayID string) error {
 // markOnline records that a link's record just reached its computer.
 func (s *Service) markOnline(ctx context.Context, pathwayID string) error {
 	_, err := s.db.NewUpdate().Table("pathways").Set("online = ?", true).
-		Set("last_seen_at = ?", s.now()).Where("id = ?", pathwayID).Exec(ctx)
+		Set("last_seen_at = ?", s.now()).Where("id = ?", pathwayID).Where("NOT gone").
+		Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark pathway %s online: %w", pathwayID, err)
 	}
