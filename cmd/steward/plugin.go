@@ -32,6 +32,8 @@ func pluginCommand() *cli.Command {
 				&cli.DurationFlag{Name: "timeout", Value: sdktest.DefaultCallTimeout,
 					Usage: "deadline of each call"},
 				&cli.BoolFlag{Name: "verbose", Usage: "show the connector's logs on stderr"},
+				&cli.StringFlag{Name: "agent", Usage: "id of a test computer of the " +
+					"connector: runs a harmless script there and reads its identity"},
 			},
 			Action: func(ctx context.Context, cmd *cli.Command) error {
 				if cmd.NArg() != 1 {
@@ -43,7 +45,8 @@ func pluginCommand() *cli.Command {
 					return cli.Exit(err.Error(), 2)
 				}
 				opts := sdktest.Options{Config: cfg, CallTimeout: cmd.Duration("timeout"),
-					Open: sdk.OpenConfig{SHA256: cmd.String("sha256")}}
+					Open:  sdk.OpenConfig{SHA256: cmd.String("sha256")},
+					Agent: cmd.String("agent")}
 				if cmd.Bool("verbose") {
 					opts.Open.Logger = hclog.New(&hclog.LoggerOptions{Name: "connector",
 						Output: os.Stderr, Level: hclog.Debug})

@@ -39,10 +39,11 @@ func TestPluginCheck(t *testing.T) {
 		exit    int
 		mention []string
 	}{
-		{name: "conforming connector", args: []string{"check", bin,
+		{name: "conforming connector", args: []string{"check", bin, "--agent", "a0001",
 			"--config", "endpoint=https://api.test", "--config", "apiKey=k,with=commas"},
 			mention: []string{"connector " + bin, "PASS  handshake: protocol version 1",
-				"PASS  list agents: 1200, ids unique", "17 passed, 0 failed, 0 skipped"}},
+				"PASS  list agents: 1200, ids unique", "PASS  run a script: sh",
+				"19 passed, 0 failed, 0 skipped"}},
 		{name: "missing configuration", args: []string{"check", bin,
 			"--config", "endpoint=https://api.test"},
 			mention: []string{"SKIP  checks of a configured connector: no value for apiKey",

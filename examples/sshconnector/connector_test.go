@@ -317,9 +317,9 @@ func TestHostKeysAndCredentials(t *testing.T) {
 func TestConformance(t *testing.T) {
 	srv := sshtest.Start(t)
 	dir := t.TempDir()
-	sdktest.Run(t, connectorBin, sdk.Config{"hostsFile": writeHosts(t, dir, srv),
-		"privateKeyFile": srv.ClientKeyFile, "knownHostsFile": srv.KnownHostsFile,
-		"defaultUser": srv.User})
+	sdktest.RunWith(t, connectorBin, sdktest.Options{Agent: "local", Config: sdk.Config{
+		"hostsFile": writeHosts(t, dir, srv), "privateKeyFile": srv.ClientKeyFile,
+		"knownHostsFile": srv.KnownHostsFile, "defaultUser": srv.User}})
 }
 
 // freePort returns a port of 127.0.0.1 that nothing listens on, for an unreachable host.

@@ -249,3 +249,81 @@ func checkCancellation(ctx context.Context, h sdk.HealthChecker, lists []lister,
 	}
 	return Result{name, Passed, fmt.Sprintf("%d calls cancelled", len(calls))}
 }
+
+// probe is the script run on a test agent: harmless, and the same in every language.
+const probe = "echo steward-check"
+
+// checkAgent runs the probe on agent and reads its identity, for a connector that declares
+// those capabilities. The probe is tried in each language until the connector accepts one.
+func checkAgent(ctx context.Context, p *sdk.Plugin, d sdk.Description, agent string,
+	timeout time.Duration) []Result {
+	if !d.Declares(sdk.CapRunScript) && !d.Declares(sdk.CapIdentify) {
+		return nil
+	}
+	if agent == "" {
+		return []Result{{Name: "checks on an agent", Status: Skipped,
+			Detail: "no test agent given (steward plugin check --agent ID)"}}
+	}
+	var out []Result
+	if d.Declares(sdk.CapRunScript) {
+		out = append(out, runProbe(ctx, p, agent, timeout))
+	}
+	if d.Declares(sdk.CapIdentify) {
+		call, cancel := context.WithTimeout(ctx, timeout)
+		f, err := p.Identify(call, agent)
+		cancel()
+		switch {
+		case err != nil:
+			out = append(out, Result{Name: "identify", Status: Failed, Detail: err.Error()})
+		case f == (sdk.IdentityFacts{}):
+			out = append(out, Result{Name: "identify", Status: Failed,
+				Detail: "no fact at all came back"})
+		default:
+			out = append(out, Result{Name: "identify", Status: Passed, Detail: fmt.Sprintf(
+				"hostname %q, uuid %q, serial %q", f.Hostname, f.SMBIOSUUID, f.Serial)})
+		}
+	}
+	return out
+}
+
+// runProbe runs the probe and checks that its output streams back with sequence numbers and
+// that it ends with exit code 0.
+func runProbe(ctx context.Context, p *sdk.Plugin, agent string, timeout time.Duration) Result {
+	const name = "run a script"
+	for _, lang := range []string{sdk.LanguageSh, sdk.LanguagePowerShell, sdk.LanguageCmd} {
+		var lines []sdk.OutputLine
+		call, cancel := context.WithTimeout(ctx, timeout)
+		res, err := p.RunScript(call, agent, sdk.ScriptRequest{
+			ID: fmt.Sprintf("sdktest-%d", time.Now().UnixNano()), Language: lang,
+			Context: sdk.ContextSystem, Body: probe, Timeout: timeout},
+			func(l sdk.OutputLine) { lines = append(lines, l) })
+		cancel()
+		if sdk.KindOf(err) == sdk.KindInvalid {
+			continue
+		}
+		if err != nil {
+			return Result{Name: name, Status: Failed, Detail: lang + ": " + err.Error()}
+		}
+		seen := slices.ContainsFunc(lines, func(l sdk.OutputLine) bool {
+			return l.Stream == sdk.StreamStdout && strings.Contains(l.Text, "steward-check")
+		})
+		ordered := slices.IsSortedFunc(lines, func(a, b sdk.OutputLine) int {
+			return int(a.Seq - b.Seq)
+		}) && (len(lines) == 0 || lines[0].Seq > 0)
+		switch {
+		case res.ExitCode != 0 || res.Error != "":
+			return Result{Name: name, Status: Failed, Detail: fmt.Sprintf(
+				"%s: exit code %d %s", lang, res.ExitCode, res.Error)}
+		case !seen:
+			return Result{Name: name, Status: Failed,
+				Detail: lang + ": the script's output did not come back"}
+		case !ordered:
+			return Result{Name: name, Status: Failed,
+				Detail: lang + ": output lines lack rising sequence numbers"}
+		}
+		return Result{Name: name, Status: Passed, Detail: fmt.Sprintf("%s, %d lines, exit 0",
+			lang, len(lines))}
+	}
+	return Result{Name: name, Status: Failed,
+		Detail: "the connector refused the probe in sh, powershell and cmd"}
+}

@@ -1,7 +1,8 @@
 // Package sdktest checks a connector executable against the rules the hub relies on: the
 // handshake, a sane Description, configuration checking, a timely Health, list capabilities
-// with unique ids, and staying responsive after cancelled calls. A vendor runs it from a Go
-// test with Run, or from the command line with `steward plugin check PATH`.
+// with unique ids, and staying responsive after cancelled calls; given a test agent, a script
+// run there with its output streamed back, and its identity. A vendor runs it from a Go test
+// with Run or RunWith, or from the command line with `steward plugin check PATH`.
 package sdktest
 
 import (
@@ -28,6 +29,10 @@ type Options struct {
 	// Open says how to start the executable; its Logger defaults to discarding the
 	// connector's logs, whose tail appears in the report of a failed start.
 	Open sdk.OpenConfig
+	// Agent is one of the connector's agents, a test computer: a connector that runs scripts
+	// runs a harmless one there, and one that identifies reads its identity. Empty skips
+	// those checks.
+	Agent string
 }
 
 // Status is the outcome of one check.
@@ -101,10 +106,17 @@ type TB interface {
 }
 
 // Run checks the connector at binary with config and fails t for every failed check, logging
-// the whole report.
+// the whole report. RunWith takes every option.
 func Run(t TB, binary string, config sdk.Config) {
 	t.Helper()
-	r := Check(context.Background(), binary, Options{Config: config})
+	RunWith(t, binary, Options{Config: config})
+}
+
+// RunWith checks the connector at binary with opts and fails t for every failed check,
+// logging the whole report.
+func RunWith(t TB, binary string, opts Options) {
+	t.Helper()
+	r := Check(context.Background(), binary, opts)
 	t.Logf("%s", r)
 	for _, res := range r.Results {
 		if res.Status == Failed {
@@ -174,6 +186,7 @@ func Check(ctx context.Context, binary string, opts Options) *Report {
 		r.add("list "+l.name, Passed, fmt.Sprintf("%d, ids unique", len(ids)))
 	}
 
+	r.Results = append(r.Results, checkAgent(ctx, p, d, opts.Agent, timeout)...)
 	r.Results = append(r.Results, checkCancellation(ctx, p, listsOf(p, d), timeout))
 	return r.kill(p)
 }

@@ -58,12 +58,15 @@ func check(t *testing.T, mode string, cfg sdk.Config) *Report {
 }
 
 func TestAWellBehavedConnectorPasses(t *testing.T) {
-	r := check(t, "", goodConfig)
+	r := Check(context.Background(), fakeBin, Options{Config: goodConfig, Agent: "a0000",
+		CallTimeout: 10 * time.Second})
 	require.False(t, r.Failed(), r.String())
 	require.Equal(t, map[string]Status{
-		"handshake":                                       Passed,
-		"describe: name and version":                      Passed,
-		"describe: protocol versions":                     Passed,
+		"run a script":                Passed,
+		"identify":                    Passed,
+		"handshake":                   Passed,
+		"describe: name and version":  Passed,
+		"describe: protocol versions": Passed,
 		"describe: declared capabilities are implemented": Passed,
 		"describe: configuration fields":                  Passed,
 		"describe: secrets are marked":                    Passed,
@@ -80,7 +83,16 @@ func TestAWellBehavedConnectorPasses(t *testing.T) {
 		"kill": Passed,
 	}, statuses(r))
 	require.Equal(t, "1200, ids unique", detail(r, "list agents"))
-	require.Contains(t, r.String(), "17 passed, 0 failed, 0 skipped")
+	require.Contains(t, r.String(), "19 passed, 0 failed, 0 skipped")
+	require.Contains(t, detail(r, "identify"), `hostname "pc-0000"`)
+
+	unknown := Check(context.Background(), fakeBin, Options{Config: goodConfig,
+		Agent: "nobody", CallTimeout: 10 * time.Second})
+	require.Equal(t, Failed, statuses(unknown)["identify"], "an unknown agent is not found")
+
+	without := check(t, "", goodConfig)
+	require.False(t, without.Failed(), without.String())
+	require.Equal(t, Skipped, statuses(without)["checks on an agent"])
 }
 
 func TestStdoutBeforeTheHandshakeIsExplained(t *testing.T) {
