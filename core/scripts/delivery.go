@@ -82,19 +82,19 @@ func (s *Service) AppendOutput(ctx context.Context, agentID, runID string,
 	if err != nil {
 		return err
 	}
-	return s.storeLines(ctx, r, lines)
+	secrets, err := s.secrets(r)
+	if err != nil {
+		return err
+	}
+	return s.storeLines(ctx, r, secrets, lines)
 }
 
-// storeLines masks the run's secrets in lines and stores those not stored yet.
-func (s *Service) storeLines(ctx context.Context, r Run, lines []sdk.OutputLine) error {
+// storeLines masks the run's secrets in lines and stores those not stored yet. The caller
+// opens the secrets once per run, not once per line.
+func (s *Service) storeLines(ctx context.Context, r Run, secrets map[string]string,
+	lines []sdk.OutputLine) error {
 	runID := r.ID
-	if r.SealedSecrets != "" {
-		secrets, err := s.secrets(r)
-		if err != nil {
-			return err
-		}
-		mask(lines, secrets)
-	}
+	mask(lines, secrets)
 	rows := make([]outputRow, len(lines))
 	var first time.Time
 	for i, l := range lines {

@@ -228,14 +228,20 @@ func (d *Dispatcher) carry(ctx, runCtx context.Context, f *flight, r Run, rt rou
 	if rt.LinkID != identify.NativeLink {
 		req.Files = d.absolute(req.Files)
 	}
+	secrets, err := d.s.secrets(r)
+	if err != nil {
+		d.fail(ctx, log, r, fmt.Sprintf("the run could not be prepared: %v", err))
+		return
+	}
 	var wrote bool
 	var writeErr error
 	res, err := runner.RunScript(runCtx, rt.ExternalID, req, func(l sdk.OutputLine) {
 		if writeErr != nil {
 			return
 		}
-		if writeErr = d.s.storeLines(ctx, r, []sdk.OutputLine{l}); writeErr == nil &&
-			!wrote {
+		writeErr = d.s.storeLines(ctx, r, secrets, []sdk.OutputLine{l})
+		if writeErr == nil && !wrote {
+			// Only the first line marks the run started.
 			wrote = true
 			now := d.s.now()
 			r.StartedAt = &now
