@@ -134,8 +134,12 @@ func follow(ctx context.Context, c *client.Client, runID string) error {
 			return nil
 		})
 	if err != nil || final.ID == "" {
-		return fmt.Errorf("the output stream ended before the run did (is the hub "+
-			"restarting?); read it again with: steward scripts output --follow %s", runID)
+		why := "the hub closed it"
+		if err != nil {
+			why = err.Error()
+		}
+		return fmt.Errorf("the output stream ended before the run did (%s); the run goes "+
+			"on: read it again with steward scripts output --follow %s", why, runID)
 	}
 	return runOutcome(final)
 }
